@@ -1,0 +1,42 @@
+export type { RuleViolationCode, SpendguardErrorCode } from "./errors.js";
+export {
+  BudgetExceededError,
+  InvalidRequestError,
+  isSpendguardError,
+  RuleViolationError,
+  SpendguardError,
+  StoreUnavailableError,
+  UnknownPriceError,
+} from "./errors.js";
+export type { ReservationOptions, SessionOptions } from "./options.js";
+export type { PriceOverride } from "./pricing/types.js";
+export type { EstimateRequest, OpenAIFactoryOptions, WrapOptions } from "./session.js";
+export { BudgetedSession } from "./session.js";
+export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.js";
+export { memoryStore } from "./stores/memory.js";
+export type {
+  Balance,
+  BudgetStore,
+  HistoryQuery,
+  ReadRequest,
+  ReserveRequest,
+  ReserveResult,
+  ScopeRef,
+  SettleRequest,
+  SettleResult,
+  UpdateRequest,
+} from "./stores/types.js";
+export type {
+  BudgetSummary,
+  CallFlag,
+  CallRecord,
+  CallStatus,
+  CostEstimate,
+  ModelTotals,
+  OverspendEvent,
+  PriceSource,
+  ProviderId,
+  ServiceTier,
+  Usage,
+  WarningEvent,
+} from "./types.js";

@@ -1,0 +1,34 @@
+import { callContext } from "./context.js";
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+const METERED = Symbol.for("spendguard.meteredFetch");
+
+/**
+ * Wraps a client's fetch so that the paid request of a metered call is observed: its response body passes
+ * through the call's meter. Requests made outside a metered call pass untouched. Never throws a budget
+ * error itself: refusals happen before the SDK is called (a throw here would be retried as a network error).
+ */
+export function meteredFetch(inner: Fetch): Fetch {
+  if ((inner as unknown as Record<symbol, unknown>)[METERED]) return inner;
+  const metered: Fetch = async (input, init) => {
+    const meter = callContext.getStore();
+    if (!meter?.matches(urlOf(input))) return inner(input, init);
+    let response: Response;
+    try {
+      response = await inner(input, init);
+    } catch (error) {
+      meter.failed(error);
+      throw error;
+    }
+    return meter.observe(response);
+  };
+  Object.defineProperty(metered, METERED, { value: true });
+  return metered;
+}
+
+function urlOf(input: string | URL | Request): string {
+  if (typeof input === "string") return input;
+  if (input instanceof URL) return input.href;
+  return input.url;
+}

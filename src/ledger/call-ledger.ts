@@ -1,0 +1,360 @@
+import { randomUUID } from "node:crypto";
+import {
+  BudgetExceededError,
+  InvalidRequestError,
+  isSpendguardError,
+  RuleViolationError,
+  type SpendguardError,
+  StoreUnavailableError,
+} from "../errors.js";
+import { callContext } from "../intercept/context.js";
+import { type Nano, nanoToUsd } from "../money.js";
+import type { ResolvedOptions, SessionOptions } from "../options.js";
+import { usageCost } from "../pricing/cost.js";
+import type { PriceCatalog } from "../pricing/types.js";
+import type { Balance, BudgetStore, ScopeRef } from "../stores/types.js";
+import type { CallFlag, CallRecord, CostEstimate, ServiceTier, Usage } from "../types.js";
+import { sizeHold } from "./hold-size.js";
+import type { Admission, CallLedger, CallPlan, Outcome } from "./types.js";
+
+export interface CallLedgerDeps {
+  options: ResolvedOptions;
+  callbacks: Pick<SessionOptions, "onBudgetExceeded" | "onCost" | "onOverspend">;
+  store: BudgetStore;
+  catalog: PriceCatalog;
+  clock: () => number;
+  /** The accounts a call of this session is held on, innermost first. */
+  scopes(now: number): ScopeRef[];
+  /** Exact or latest-known balances of those accounts. */
+  balances(scopes: readonly ScopeRef[], now: number): Balance[];
+  /** Told about every balance the store returns, and every record this process writes. */
+  observe(balances: readonly Balance[]): void;
+  recorded(record: CallRecord): void;
+  /** Delivers a crossed threshold to the session (in this process) that owns the scope. */
+  warn(scopeId: string, threshold: number, balance: Balance): void;
+  isClosed(): boolean;
+  /** Tracks calls in flight so `close()` can wait for them. */
+  track(promise: Promise<unknown>): void;
+}
+
+/** Facts about a call known before it could be planned (used to record refusals). */
+export interface CallInfo {
+  provider: string;
+  operation: string;
+  model: string;
+  stream: boolean;
+  tier: ServiceTier;
+}
+
+export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
+  block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void>;
+} {
+  const { options, store, clock } = deps;
+  const finished = new WeakSet<Admission>();
+
+  async function block(info: CallInfo, error: SpendguardError, estimated: Nano = 0): Promise<void> {
+    const now = clock();
+    const record: CallRecord = {
+      id: newId("call"),
+      time: now,
+      sessionId: deps.scopes(now)[0]?.id ?? options.id,
+      scopeIds: deps.scopes(now).map((scope) => scope.id),
+      provider: info.provider,
+      operation: info.operation,
+      model: info.model,
+      status: "blocked",
+      reason: error.code,
+      estimatedUsd: nanoToUsd(estimated),
+      heldUsd: 0,
+      actualUsd: 0,
+      tier: info.tier,
+      stream: info.stream,
+      flags: [],
+    };
+    deps.recorded(record);
+    // A store that cannot record is already refusing; the refusal itself is what the caller must see.
+    await store.record(record).catch(() => undefined);
+  }
+
+  async function admit(plan: CallPlan): Promise<Admission> {
+    const info: CallInfo = plan;
+    if (deps.isClosed()) {
+      const error = new InvalidRequestError(`Session \`${options.id}\` is closed`, "session_closed");
+      await block(info, error);
+      throw error;
+    }
+    const now = clock();
+    const scopes = deps.scopes(now);
+    let balances = deps.balances(scopes, now);
+    const id = newId("call");
+    const holdId = newId("hold");
+
+    for (let attempt = 1; ; attempt++) {
+      const size = sizeHold(plan, options.mode, minRemaining(balances), options.minOutputTokens);
+      if (!size.ok) {
+        const refusing = tightest(balances);
+        const error = budgetError(refusing, size.amount);
+        await block(info, error, size.amount);
+        throw error;
+      }
+      const record: CallRecord = {
+        id,
+        time: now,
+        sessionId: scopes[0]?.id ?? options.id,
+        scopeIds: scopes.map((scope) => scope.id),
+        provider: plan.provider,
+        operation: plan.operation,
+        model: plan.model,
+        resolvedModel: plan.price.model,
+        status: "settled",
+        estimatedUsd: nanoToUsd(size.worstCase),
+        heldUsd: nanoToUsd(size.amount),
+        actualUsd: nanoToUsd(size.amount),
+        source: "estimated",
+        tier: plan.tier,
+        stream: plan.stream,
+        priceSource: plan.price.source,
+        flags: plan.price.unpriced ? ["unpriced"] : [],
+      };
+      let result: Awaited<ReturnType<BudgetStore["reserve"]>>;
+      try {
+        result = await store.reserve({
+          holdId,
+          amount: size.amount,
+          scopes,
+          now,
+          expiresAt: now + options.holdTtlMs,
+          record,
+        });
+      } catch (cause) {
+        throw new StoreUnavailableError(store.name, cause);
+      }
+      deps.observe(result.balances);
+      if (result.ok) {
+        return {
+          id,
+          holdId,
+          held: size.amount,
+          plan,
+          params: plan.paramsWithLimit(size.injectLimit),
+          ...(size.injectLimit !== undefined && { injectedLimit: size.injectLimit }),
+          startedAt: now,
+          record,
+        };
+      }
+      if (result.reason === "panic") {
+        const error = new RuleViolationError(
+          "panic",
+          `Panic is on for session \`${result.refusedBy}\`: every paid call is refused until it is turned off`,
+        );
+        await block(info, error, size.amount);
+        throw error;
+      }
+      // The balances this process knew were stale (another process or flow spent meanwhile): size the
+      // injected limit again against the store's answer, once.
+      balances = result.balances;
+      if (size.injectLimit !== undefined && attempt === 1) continue;
+      const refusing =
+        result.balances.find((balance) => balance.id === result.refusedBy) ?? tightest(balances);
+      const error = budgetError(refusing, size.amount);
+      await block(info, error, size.amount);
+      throw error;
+    }
+  }
+
+  async function finish(admission: Admission, outcome: Outcome): Promise<void> {
+    if (finished.has(admission)) return;
+    finished.add(admission);
+    const settling = settle(admission, outcome);
+    deps.track(settling);
+    await settling;
+  }
+
+  async function settle(admission: Admission, outcome: Outcome): Promise<void> {
+    const now = clock();
+    const { plan, held } = admission;
+    const flags: CallFlag[] = [...admission.record.flags];
+    let actual: Nano;
+    let usage: Usage | undefined;
+    let source: CallRecord["source"] = "estimated";
+    let status: CallRecord["status"] = "settled";
+    let reason: string | undefined;
+    let responseModel: string | undefined;
+    let requestId: string | undefined;
+
+    switch (outcome.kind) {
+      case "usage": {
+        usage = outcome.usage;
+        source = "usage";
+        responseModel = outcome.responseModel;
+        requestId = outcome.requestId;
+        const price = await priceForResponse(plan, outcome.responseTier);
+        actual = usageCost(price, usage, "nearest");
+        break;
+      }
+      case "estimated":
+        usage = outcome.usage;
+        flags.push(...outcome.flags);
+        responseModel = outcome.responseModel;
+        requestId = outcome.requestId;
+        actual = Math.min(held, usageCost(plan.price, usage, "nearest"));
+        break;
+      case "hold":
+        flags.push(...outcome.flags);
+        responseModel = outcome.responseModel;
+        requestId = outcome.requestId;
+        actual = held;
+        break;
+      case "failed":
+        status = "failed";
+        reason = outcome.reason;
+        actual = 0;
+        break;
+    }
+    if (actual > held) flags.push("overspend");
+
+    const record: CallRecord = {
+      ...admission.record,
+      status,
+      actualUsd: nanoToUsd(actual),
+      source: status === "failed" ? undefined : source,
+      latencyMs: now - admission.startedAt,
+      flags,
+      ...(reason !== undefined && { reason }),
+      ...(usage !== undefined && { usage }),
+      ...(responseModel !== undefined && { responseModel }),
+      ...(requestId !== undefined && { requestId }),
+    };
+    if (record.source === undefined) delete record.source;
+
+    let result: Awaited<ReturnType<BudgetStore["settle"]>>;
+    try {
+      result = await store.settle({ holdId: admission.holdId, actual, now, record });
+    } catch (cause) {
+      // The hold stays in the store and settles at its full amount when its lease ends: the safe side.
+      emitCallbackWarning("store", new StoreUnavailableError(store.name, cause));
+      return;
+    }
+    if (!result.settled) return; // its lease ended first: already charged at the hold, with its own record
+    deps.observe(result.balances);
+    deps.recorded(record);
+
+    callbackOutside(() => {
+      if (status === "settled") runCallback("onCost", deps.callbacks.onCost, record);
+      if (actual > held) {
+        runCallback("onOverspend", deps.callbacks.onOverspend, {
+          record,
+          overByUsd: nanoToUsd(actual - held),
+        });
+      }
+      for (const warning of result.warnings) {
+        const balance = result.balances.find((entry) => entry.key === warning.key);
+        if (!balance) continue;
+        deps.warn(warning.id, warning.threshold, balance);
+      }
+    });
+  }
+
+  async function priceForResponse(plan: CallPlan, responseTier: string | undefined) {
+    const tier = tierFromResponse(responseTier);
+    if (tier === undefined || tier === plan.tier) return plan.price;
+    try {
+      return await deps.catalog.tokenPrice(plan.provider, plan.model, tier);
+    } catch {
+      return plan.price;
+    }
+  }
+
+  async function estimate(plan: CallPlan): Promise<CostEstimate> {
+    const now = clock();
+    const balances = deps.balances(deps.scopes(now), now);
+    const size = sizeHold(plan, options.mode, minRemaining(balances), options.minOutputTokens);
+    const worst = size.ok ? size.worstCase : size.amount;
+    const notes = [...plan.notes, ...size.notes];
+    if (!size.ok) notes.push("strict mode would refuse this call now");
+    const inputCost = usageCost(plan.price, { inputTokens: plan.inputTokens, outputTokens: 0 }, "up");
+    return {
+      costUsd: nanoToUsd(worst),
+      expectedUsd: nanoToUsd(size.ok ? size.expected : worst),
+      inputTokens: plan.inputTokens,
+      outputTokens: size.outputTokens,
+      confidence: plan.confidence,
+      breakdown: {
+        inputUsd: nanoToUsd(Math.min(inputCost, worst)),
+        outputUsd: nanoToUsd(Math.max(0, worst - inputCost)),
+        otherUsd: 0,
+      },
+      priceSource: plan.price.source,
+      model: plan.model,
+      resolvedModel: plan.price.model,
+      tier: plan.tier,
+      notes,
+    };
+  }
+
+  function resolvesNullOnRefusal(error: unknown): boolean {
+    if (!(error instanceof BudgetExceededError) || !deps.callbacks.onBudgetExceeded) return false;
+    const callback = deps.callbacks.onBudgetExceeded;
+    callbackOutside(() => runCallback("onBudgetExceeded", callback, error));
+    return true;
+  }
+
+  return { sessionId: options.id, admit, finish, estimate, resolvesNullOnRefusal, block };
+}
+
+function budgetError(balance: Balance | undefined, estimated: Nano): BudgetExceededError {
+  return new BudgetExceededError({
+    sessionId: balance?.id ?? "unknown",
+    estimated,
+    spent: balance?.spent ?? 0,
+    reserved: balance?.held ?? 0,
+    budget: balance?.limit ?? 0,
+  });
+}
+
+function minRemaining(balances: readonly Balance[]): Nano {
+  let remaining = Number.POSITIVE_INFINITY;
+  for (const balance of balances)
+    remaining = Math.min(remaining, balance.limit - balance.spent - balance.held);
+  return remaining === Number.POSITIVE_INFINITY ? 0 : Math.max(0, remaining);
+}
+
+function tightest(balances: readonly Balance[]): Balance | undefined {
+  let found: Balance | undefined;
+  for (const balance of balances) {
+    if (!found || balance.limit - balance.spent - balance.held < found.limit - found.spent - found.held) {
+      found = balance;
+    }
+  }
+  return found;
+}
+
+/** Only a tier that costs differently from what was asked changes the price: `flex` and `priority`. */
+function tierFromResponse(tier: string | undefined): ServiceTier | undefined {
+  if (tier === "flex" || tier === "priority") return tier;
+  return undefined;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomUUID().replaceAll("-", "")}`;
+}
+
+/** User callbacks run outside the call's context, so a call they make is metered as its own call. */
+function callbackOutside(fn: () => void): void {
+  callContext.exit(fn);
+}
+
+export function runCallback<T>(name: string, callback: ((arg: T) => void) | undefined, arg: T): void {
+  if (!callback) return;
+  try {
+    const result = callback(arg) as unknown;
+    if (result instanceof Promise) result.catch((error: unknown) => emitCallbackWarning(name, error));
+  } catch (error) {
+    emitCallbackWarning(name, error);
+  }
+}
+
+function emitCallbackWarning(name: string, error: unknown): void {
+  const message = isSpendguardError(error) || error instanceof Error ? error.message : String(error);
+  process.emitWarning(`spendguard: ${name} threw: ${message}`, { code: "SPENDGUARD_CALLBACK_ERROR" });
+}

@@ -1,0 +1,174 @@
+import type { Nano } from "../money.js";
+import { nanoToUsd } from "../money.js";
+import type {
+  Balance,
+  ReadRequest,
+  ReserveRequest,
+  ReserveResult,
+  ScopeRef,
+  SettleRequest,
+  SettleResult,
+  UpdateRequest,
+} from "../stores/types.js";
+import type { CallRecord } from "../types.js";
+import { crossedThresholds } from "./warnings.js";
+
+/**
+ * The ledger as a synchronous state machine: every transition runs to completion without an `await`, which
+ * is what makes it atomic inside one process (JavaScript runs one task at a time). The memory store wraps it;
+ * SQLite and Redis implement the same transitions in a transaction and in Lua.
+ */
+export interface LedgerState {
+  reserve(request: ReserveRequest): ReserveResult;
+  settle(request: SettleRequest): SettleResult;
+  read(request: ReadRequest): Balance[];
+  update(request: UpdateRequest): Balance;
+  /** Number of holds not yet settled (for tests and diagnostics). */
+  openHolds(): number;
+}
+
+interface Account {
+  key: string;
+  id: string;
+  limit: Nano;
+  spent: Nano;
+  held: Nano;
+  fired: Set<number>;
+}
+
+interface Hold {
+  amount: Nano;
+  scopes: readonly ScopeRef[];
+  expiresAt: number;
+  record: CallRecord;
+}
+
+/** `onRecord` receives the records of settled holds (including those settled by lease expiry). */
+export function createLedgerState(onRecord: (record: CallRecord) => void): LedgerState {
+  const accounts = new Map<string, Account>();
+  const holds = new Map<string, Hold>();
+  const flags = new Map<string, Record<string, boolean>>();
+  let nextExpiry = Number.POSITIVE_INFINITY;
+
+  function account(scope: Pick<ScopeRef, "id" | "key" | "limit">): Account {
+    let found = accounts.get(scope.key);
+    if (!found) {
+      found = { key: scope.key, id: scope.id, limit: scope.limit, spent: 0, held: 0, fired: new Set() };
+      accounts.set(scope.key, found);
+    } else {
+      found.limit = scope.limit;
+    }
+    return found;
+  }
+
+  function balance(entry: Account): Balance {
+    return {
+      key: entry.key,
+      id: entry.id,
+      limit: entry.limit,
+      spent: entry.spent,
+      held: entry.held,
+      flags: flags.get(entry.id) ?? {},
+    };
+  }
+
+  function apply(hold: Hold, actual: Nano): { id: string; key: string; threshold: number }[] {
+    const warnings: { id: string; key: string; threshold: number }[] = [];
+    for (const scope of hold.scopes) {
+      const entry = account(scope);
+      entry.held -= hold.amount;
+      entry.spent += actual;
+      for (const threshold of crossedThresholds(entry.spent, entry.limit, scope.thresholds, entry.fired)) {
+        warnings.push({ id: scope.id, key: scope.key, threshold });
+      }
+    }
+    return warnings;
+  }
+
+  /** Settle expired holds at their full amount: the provider may have billed them. */
+  function sweep(now: number): void {
+    if (now < nextExpiry) return;
+    nextExpiry = Number.POSITIVE_INFINITY;
+    for (const [holdId, hold] of holds) {
+      if (hold.expiresAt <= now) {
+        holds.delete(holdId);
+        apply(hold, hold.amount);
+        onRecord(expiredRecord(hold.record, hold.amount));
+      } else if (hold.expiresAt < nextExpiry) {
+        nextExpiry = hold.expiresAt;
+      }
+    }
+  }
+
+  return {
+    reserve(request) {
+      sweep(request.now);
+      const entries = request.scopes.map(account);
+      for (const scope of request.scopes) {
+        if (flags.get(scope.id)?.panic) {
+          return { ok: false, reason: "panic", refusedBy: scope.id, balances: entries.map(balance) };
+        }
+      }
+      for (const entry of entries) {
+        if (entry.spent + entry.held + request.amount > entry.limit) {
+          return { ok: false, reason: "budget", refusedBy: entry.id, balances: entries.map(balance) };
+        }
+      }
+      if (holds.has(request.holdId)) throw new Error(`Hold ${request.holdId} already exists`);
+      for (const entry of entries) entry.held += request.amount;
+      holds.set(request.holdId, {
+        amount: request.amount,
+        scopes: request.scopes,
+        expiresAt: request.expiresAt,
+        record: request.record,
+      });
+      if (request.expiresAt < nextExpiry) nextExpiry = request.expiresAt;
+      return { ok: true, balances: entries.map(balance) };
+    },
+
+    settle(request) {
+      sweep(request.now);
+      const hold = holds.get(request.holdId);
+      if (!hold) return { settled: false, held: 0, balances: [], warnings: [] };
+      holds.delete(request.holdId);
+      const warnings = apply(hold, request.actual);
+      onRecord(request.record);
+      return {
+        settled: true,
+        held: hold.amount,
+        balances: hold.scopes.map((scope) => balance(account(scope))),
+        warnings,
+      };
+    },
+
+    read(request) {
+      sweep(request.now);
+      return request.scopes.map((scope) => balance(account(scope)));
+    },
+
+    update(request) {
+      sweep(request.now);
+      const entry = account(request.scope);
+      if (request.reset) {
+        entry.spent = 0;
+        entry.fired.clear();
+      }
+      if (request.flags) flags.set(entry.id, { ...flags.get(entry.id), ...request.flags });
+      return balance(entry);
+    },
+
+    openHolds() {
+      return holds.size;
+    },
+  };
+}
+
+export function expiredRecord(record: CallRecord, amount: Nano): CallRecord {
+  return {
+    ...record,
+    status: "settled",
+    actualUsd: nanoToUsd(amount),
+    source: "estimated",
+    flags: [...record.flags, "lease_expired"],
+  };
+}

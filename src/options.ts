@@ -1,0 +1,192 @@
+import type { BudgetExceededError } from "./errors.js";
+import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
+import type { PriceOverride } from "./pricing/types.js";
+import type { BudgetStore } from "./stores/types.js";
+import type { CallRecord, OverspendEvent, ServiceTier, WarningEvent } from "./types.js";
+
+export interface ReservationOptions {
+  /**
+   * `strict` holds the worst case (exact input + the maximum output the request allows) and injects an output
+   * limit the remaining budget can afford when the request sets none: committed spend never exceeds the
+   * budget. `estimate` holds the expected cost: overspend is possible and reported through `onOverspend`.
+   * @default "strict"
+   */
+  mode?: "strict" | "estimate";
+  /** Below this many affordable output tokens, strict mode refuses the call instead of sending it. @default 16 */
+  minOutputTokens?: number;
+}
+
+export interface SessionOptions {
+  /** The budget in USD. 0 is allowed (every paid call is refused). */
+  budgetUsd: number;
+  /** Names the budget: the same id in another process (with a shared store) is the same budget. */
+  id?: string;
+  /** Where holds, balances and history live. @default memoryStore() */
+  store?: BudgetStore;
+  /** Service tier the calls are billed at, unless a wrapped client or the request says otherwise. @default "standard" */
+  tier?: ServiceTier;
+  /** Percentages of the budget at which `onWarning` fires, once each, ascending. @default [30, 80, 95] */
+  warningThresholds?: readonly number[];
+  onWarning?: (event: WarningEvent) => void;
+  /** When given, a refused call resolves to `null` instead of rejecting, after calling this once. */
+  onBudgetExceeded?: (error: BudgetExceededError) => void;
+  /** After every settled call, with its record. */
+  onCost?: (record: CallRecord) => void;
+  /** When a call cost more than its hold (price data wrong, provider ignored a limit). */
+  onOverspend?: (event: OverspendEvent) => void;
+  reservation?: ReservationOptions;
+  /** How long a hold may stay open before it is settled at its full amount. @default 900000 (15 min) */
+  holdTtlMs?: number;
+  /** Your own prices, USD per million tokens, keyed by model name. They win over the bundled data. */
+  pricing?: Readonly<Record<string, PriceOverride>>;
+  /** Price models the catalog does not know as this model instead of refusing them. */
+  unknownModel?: { fallbackModel: string };
+  /** Milliseconds since the epoch; for tests of leases. @default Date.now */
+  clock?: () => number;
+}
+
+export interface ResolvedOptions {
+  budgetUsd: number;
+  id: string;
+  tier: ServiceTier;
+  warningThresholds: readonly number[];
+  mode: "strict" | "estimate";
+  minOutputTokens: number;
+  holdTtlMs: number;
+}
+
+const TIERS: readonly ServiceTier[] = ["standard", "batch", "flex", "priority"];
+
+/** `Expected \`budgetUsd\` to be a finite number >= 0, got \`-5\` (number)` */
+export function expected(name: string, what: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "`null`";
+  if (value === undefined) return "`undefined`";
+  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string)`;
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") return "an object";
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+export function validateTier(name: string, tier: unknown): ServiceTier {
+  if (typeof tier !== "string" || !TIERS.includes(tier as ServiceTier)) {
+    throw expected(name, `one of ${TIERS.map((t) => `"${t}"`).join(", ")}`, tier);
+  }
+  return tier as ServiceTier;
+}
+
+export function resolveOptions(options: SessionOptions, generateId: () => string): ResolvedOptions {
+  if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+  const { budgetUsd } = options;
+  if (typeof budgetUsd !== "number" || !Number.isFinite(budgetUsd) || budgetUsd < 0) {
+    throw expected("budgetUsd", "a finite number >= 0", budgetUsd);
+  }
+  if (budgetUsd > 9_000_000) throw expected("budgetUsd", "at most 9000000 (USD)", budgetUsd);
+
+  const id = options.id ?? generateId();
+  if (typeof id !== "string" || id.length === 0 || id.length > 200) {
+    throw expected("id", "a non-empty string of at most 200 characters", id);
+  }
+  const tier = options.tier === undefined ? "standard" : validateTier("tier", options.tier);
+
+  const thresholds = options.warningThresholds ?? DEFAULT_WARNING_THRESHOLDS;
+  if (!Array.isArray(thresholds)) throw expected("warningThresholds", "an array of percentages", thresholds);
+  for (const threshold of thresholds) {
+    if (typeof threshold !== "number" || !Number.isFinite(threshold) || threshold <= 0 || threshold > 100) {
+      throw expected("warningThresholds", "percentages in (0, 100]", threshold);
+    }
+  }
+
+  for (const name of ["onWarning", "onBudgetExceeded", "onCost", "onOverspend", "clock"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "function") throw expected(name, "a function", value);
+  }
+
+  const reservation = options.reservation ?? {};
+  if (typeof reservation !== "object" || reservation === null) {
+    throw expected("reservation", "an object", reservation);
+  }
+  const mode = reservation.mode ?? "strict";
+  if (mode !== "strict" && mode !== "estimate") {
+    throw expected("reservation.mode", '"strict" or "estimate"', mode);
+  }
+  const minOutputTokens = reservation.minOutputTokens ?? 16;
+  if (!Number.isInteger(minOutputTokens) || minOutputTokens < 1) {
+    throw expected("reservation.minOutputTokens", "an integer >= 1", minOutputTokens);
+  }
+
+  const holdTtlMs = options.holdTtlMs ?? 15 * 60_000;
+  if (typeof holdTtlMs !== "number" || !Number.isFinite(holdTtlMs) || holdTtlMs <= 0) {
+    throw expected("holdTtlMs", "a positive number of milliseconds", holdTtlMs);
+  }
+
+  if (options.store !== undefined) validateStore(options.store);
+  if (options.pricing !== undefined) validatePricing(options.pricing);
+  if (options.unknownModel !== undefined) {
+    const fallback = options.unknownModel?.fallbackModel;
+    if (typeof fallback !== "string" || fallback.length === 0) {
+      throw expected("unknownModel.fallbackModel", "a model name", fallback);
+    }
+  }
+
+  return {
+    budgetUsd,
+    id,
+    tier,
+    warningThresholds: [...new Set(thresholds)].sort((a, b) => a - b),
+    mode,
+    minOutputTokens,
+    holdTtlMs,
+  };
+}
+
+function validateStore(store: unknown): void {
+  const methods = ["reserve", "settle", "read", "update", "record", "history"];
+  if (typeof store !== "object" || store === null)
+    throw expected("store", "a store (e.g. memoryStore())", store);
+  for (const method of methods) {
+    if (typeof (store as Record<string, unknown>)[method] !== "function") {
+      throw expected("store", `a store with a \`${method}\` method`, store);
+    }
+  }
+}
+
+function validatePricing(pricing: unknown): void {
+  if (typeof pricing !== "object" || pricing === null || Array.isArray(pricing)) {
+    throw expected("pricing", "an object keyed by model name", pricing);
+  }
+  for (const [model, price] of Object.entries(pricing)) {
+    if (typeof price !== "object" || price === null) {
+      throw expected(`pricing["${model}"]`, "an object with inputPerMTok and outputPerMTok", price);
+    }
+    const fields = [
+      "inputPerMTok",
+      "outputPerMTok",
+      "cachedInputPerMTok",
+      "cacheWritePerMTok",
+      "cacheWrite1hPerMTok",
+    ] as const;
+    for (const field of fields) {
+      const value = (price as Record<string, unknown>)[field];
+      const required = field === "inputPerMTok" || field === "outputPerMTok";
+      if (value === undefined && !required) continue;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        throw expected(
+          `pricing["${model}"].${field}`,
+          "a finite number >= 0 (USD per million tokens)",
+          value,
+        );
+      }
+    }
+    for (const field of ["maxOutputTokens", "contextWindow"] as const) {
+      const value = (price as Record<string, unknown>)[field];
+      if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+        throw expected(`pricing["${model}"].${field}`, "an integer >= 1", value);
+      }
+    }
+  }
+}

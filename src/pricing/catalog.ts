@@ -1,0 +1,262 @@
+import { UnknownPriceError } from "../errors.js";
+import { usdToNano } from "../money.js";
+import type { ServiceTier } from "../types.js";
+import { modelLimit } from "./data/model-limits.js";
+import {
+  type GenaiMatch,
+  type GenaiPrices,
+  loadGenaiPrices,
+  lookupGenai,
+  tokenRates,
+} from "./genai-source.js";
+import { modelCandidates } from "./resolve-model.js";
+import { applyServiceTier } from "./service-tiers.js";
+import type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";
+
+export interface CatalogDependencies {
+  /** Replaces the lazy `import("@pydantic/genai-prices")` (tests count or fake it). */
+  loadGenaiPrices?: () => Promise<GenaiPrices>;
+}
+
+const DAY_MS = 86_400_000;
+/** Model names come from callers; past this many distinct (provider, model, tier) keys the cache starts over. */
+const MAX_CACHED = 2_000;
+
+type Validity = GenaiMatch["validity"];
+
+interface CacheEntry {
+  price: TokenPrice;
+  /** Set for dated prices: the entry answers only for this UTC day. */
+  day?: number;
+}
+
+type Lookup = { price: TokenPrice; validity: Validity } | { price: undefined; hint?: string };
+
+interface OverrideEntry {
+  key: string;
+  provider: string | undefined;
+  override: PriceOverride;
+}
+
+/**
+ * The price catalog. Layers, first hit wins, each answer naming its layer in `source`:
+ * 1. user overrides (`pricing`), used as they are for every service tier;
+ * 2. the media table (images, seconds, characters): not built yet;
+ * 3. @pydantic/genai-prices, imported on first use (never at import time), through its own model matching;
+ * 4. service tiers genai-prices does not encode (./service-tiers.ts);
+ * 5. unknown: `UnknownPriceError`, or `fallbackModel`'s price flagged `unpriced`. Never $0, never the network.
+ * Each (provider, model, tier) resolves once; dated prices re-resolve on a new UTC day, time-of-day prices
+ * on every call.
+ */
+export function createPriceCatalog(
+  options: CatalogOptions = {},
+  dependencies: CatalogDependencies = {},
+): PriceCatalog {
+  const overrides = indexOverrides(options.overrides ?? {});
+  const fallbackModel = options.fallbackModel;
+  const load = dependencies.loadGenaiPrices ?? loadGenaiPrices;
+  const cache = new Map<string, CacheEntry>();
+  let genai: Promise<GenaiPrices> | undefined;
+
+  function genaiPrices(): Promise<GenaiPrices> {
+    if (genai === undefined) {
+      const loading = load();
+      genai = loading;
+      loading.catch(() => {
+        if (genai === loading) genai = undefined; // a failed load is retried by the next lookup
+      });
+    }
+    return genai;
+  }
+
+  function findOverride(provider: string, name: string): OverrideEntry | undefined {
+    const entries = overrides.get(name);
+    if (entries === undefined) return undefined;
+    return entries.find((entry) => entry.provider === provider) ?? entries.find((entry) => !entry.provider);
+  }
+
+  async function lookup(provider: string, model: string, at: Date, anyProvider: boolean): Promise<Lookup> {
+    let source: GenaiPrices | undefined;
+    for (const candidate of modelCandidates(provider, model)) {
+      const own = findOverride(provider, candidate);
+      if (own !== undefined) return { price: overridePrice(provider, own, undefined), validity: "always" };
+      // Layer 2, the media table, answers here (after overrides, before genai-prices) once it exists.
+      source ??= await genaiPrices();
+      const match = lookupGenai(source, provider, candidate, at);
+      if (match === undefined) continue;
+      return fromGenai(provider, match, source);
+    }
+    if (anyProvider) {
+      source ??= await genaiPrices();
+      const match = lookupGenai(source, undefined, model.trim().toLowerCase(), at);
+      if (match !== undefined) return fromGenai(provider, match, source);
+    }
+    return { price: undefined };
+  }
+
+  function fromGenai(provider: string, match: GenaiMatch, source: GenaiPrices): Lookup {
+    const onResolved = findOverride(provider, match.modelId);
+    if (onResolved !== undefined)
+      return { price: overridePrice(provider, onResolved, match), validity: "always" };
+    const rates = tokenRates(match.price);
+    if (rates === undefined) {
+      const units = Object.keys(match.price).join(", ") || "nothing";
+      return {
+        price: undefined,
+        hint:
+          `${source.detail} prices \`${match.modelId}\` by ${units}, not per token. Add a token price with ` +
+          `\`pricing: { "${match.modelId}": { inputPerMTok, outputPerMTok } }\` if the call is billed per token.`,
+      };
+    }
+    const price: TokenPrice = {
+      provider,
+      model: match.modelId,
+      tier: "standard",
+      ...rates,
+      source: { layer: "genai-prices", detail: source.detail },
+    };
+    const limit = modelLimit(match.providerId, match.modelId);
+    if (limit !== undefined) price.maxOutputTokens = limit.maxOutputTokens;
+    if (match.contextWindow !== undefined) price.contextWindow = match.contextWindow;
+    return { price, validity: match.validity };
+  }
+
+  async function resolve(
+    provider: string,
+    model: string,
+    at: Date,
+  ): Promise<{ price: TokenPrice; validity: Validity }> {
+    const found = await lookup(provider, model, at, false);
+    if (found.price !== undefined) return found;
+    if (fallbackModel === undefined) throw new UnknownPriceError(provider, model, found.hint);
+    const fallback = await lookup(provider, fallbackModel, at, true);
+    if (fallback.price === undefined) {
+      throw new UnknownPriceError(
+        provider,
+        model,
+        `The fallback model \`${fallbackModel}\` (unknownModel.fallbackModel) has no known price either. ` +
+          `Add one with \`pricing: { "${fallbackModel}": { inputPerMTok, outputPerMTok } }\`.`,
+      );
+    }
+    const price: TokenPrice = {
+      ...fallback.price,
+      unpriced: true,
+      source: {
+        layer: "fallback",
+        detail: `priced as \`${fallback.price.model}\` (unknownModel.fallbackModel) from ${fallback.price.source.detail}`,
+      },
+    };
+    return { price, validity: fallback.validity };
+  }
+
+  async function tokenPrice(
+    provider: string,
+    model: string,
+    tier: ServiceTier,
+    at = new Date(),
+  ): Promise<TokenPrice> {
+    const time = at.getTime();
+    if (Number.isNaN(time)) throw new TypeError("Expected `at` to be a valid Date, got an invalid Date");
+    const providerId = provider.trim().toLowerCase();
+    const key = `${providerId}\u0000${model.trim().toLowerCase()}\u0000${tier}`;
+    const day = Math.floor(time / DAY_MS);
+    const cached = cache.get(key);
+    if (cached !== undefined && (cached.day === undefined || cached.day === day)) return cached.price;
+
+    const resolved = await resolve(providerId, model, at);
+    const price = freeze(applyServiceTier(resolved.price, tier));
+    if (resolved.validity !== "instant") {
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(key, resolved.validity === "day" ? { price, day } : { price });
+    }
+    return price;
+  }
+
+  return { tokenPrice };
+}
+
+function overridePrice(provider: string, entry: OverrideEntry, match: GenaiMatch | undefined): TokenPrice {
+  const { override } = entry;
+  const model = match?.modelId ?? entry.key;
+  const price: TokenPrice = {
+    provider,
+    model,
+    tier: "standard",
+    input: perMTok(override.inputPerMTok),
+    output: perMTok(override.outputPerMTok),
+    source: { layer: "override", detail: `user override pricing["${entry.key}"]` },
+  };
+  if (override.cachedInputPerMTok !== undefined) price.cachedInput = perMTok(override.cachedInputPerMTok);
+  if (override.cacheWritePerMTok !== undefined) price.cacheWrite = perMTok(override.cacheWritePerMTok);
+  if (override.cacheWrite1hPerMTok !== undefined) price.cacheWrite1h = perMTok(override.cacheWrite1hPerMTok);
+  const maxOutputTokens =
+    override.maxOutputTokens ?? modelLimit(match?.providerId ?? provider, model)?.maxOutputTokens;
+  if (maxOutputTokens !== undefined) price.maxOutputTokens = maxOutputTokens;
+  const contextWindow = override.contextWindow ?? match?.contextWindow;
+  if (contextWindow !== undefined) price.contextWindow = contextWindow;
+  return price;
+}
+
+function perMTok(usd: number): Rate {
+  return { base: usdToNano(usd) };
+}
+
+const USD_FIELDS = [
+  "inputPerMTok",
+  "outputPerMTok",
+  "cachedInputPerMTok",
+  "cacheWritePerMTok",
+  "cacheWrite1hPerMTok",
+];
+const COUNT_FIELDS = ["maxOutputTokens", "contextWindow"];
+
+/** Overrides by lower-cased model name; several entries when they differ by provider restriction. */
+function indexOverrides(overrides: Readonly<Record<string, PriceOverride>>): Map<string, OverrideEntry[]> {
+  const index = new Map<string, OverrideEntry[]>();
+  for (const [name, override] of Object.entries(overrides)) {
+    const path = `pricing["${name}"]`;
+    if (typeof override !== "object" || override === null) {
+      throw invalid(path, "an object with inputPerMTok and outputPerMTok", override);
+    }
+    const fields = override as unknown as Record<string, unknown>;
+    for (const field of USD_FIELDS) {
+      const value = fields[field];
+      const required = field === "inputPerMTok" || field === "outputPerMTok";
+      if (value === undefined && !required) continue;
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        throw invalid(`${path}.${field}`, "a finite number >= 0 (USD per million tokens)", value);
+      }
+    }
+    for (const field of COUNT_FIELDS) {
+      const value = fields[field];
+      if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+        throw invalid(`${path}.${field}`, "an integer >= 1", value);
+      }
+    }
+    const key = name.trim().toLowerCase();
+    const provider = override.provider?.trim().toLowerCase() || undefined;
+    const entries = index.get(key) ?? [];
+    entries.push({ key, provider, override });
+    index.set(key, entries);
+  }
+  return index;
+}
+
+function invalid(path: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${path}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
+}
+
+/** Cached prices are shared by every caller: make them read-only. */
+function freeze(price: TokenPrice): TokenPrice {
+  for (const value of Object.values(price)) {
+    if (typeof value === "object" && value !== null) {
+      const tiers = (value as Rate).tiers;
+      if (Array.isArray(tiers)) {
+        for (const tier of tiers) Object.freeze(tier);
+        Object.freeze(tiers);
+      }
+      Object.freeze(value);
+    }
+  }
+  return Object.freeze(price);
+}

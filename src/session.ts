@@ -1,0 +1,350 @@
+import { createRequire } from "node:module";
+import type { OpenAI, ClientOptions as OpenAIClientOptions } from "openai";
+import { InvalidRequestError } from "./errors.js";
+import { type CallInfo, createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
+import type { CallLedger } from "./ledger/types.js";
+import { type Nano, nanoToUsd, usdToNano } from "./money.js";
+import {
+  expected,
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionOptions,
+  validateTier,
+} from "./options.js";
+import { createPriceCatalog } from "./pricing/catalog.js";
+import type { PriceCatalog } from "./pricing/types.js";
+import { CHAT_OPERATION, planChat } from "./providers/openai/chat.js";
+import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
+import { memoryStore } from "./stores/memory.js";
+import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
+import type {
+  BudgetSummary,
+  CallRecord,
+  CostEstimate,
+  ModelTotals,
+  ProviderId,
+  ServiceTier,
+  WarningEvent,
+} from "./types.js";
+
+export interface WrapOptions {
+  /** The service tier this client's calls are billed at (overrides the session's). */
+  tier?: ServiceTier;
+}
+
+export interface OpenAIFactoryOptions extends SessionOptions {
+  /** Passed to `new OpenAI(...)`; otherwise the SDK reads `OPENAI_API_KEY`. */
+  apiKey?: string;
+  clientOptions?: OpenAIClientOptions;
+  /**
+   * The `OpenAI` class to construct. By default spendguard loads the `openai` package itself; pass your
+   * import when you compare errors with `instanceof` against it (ESM and CJS builds are distinct classes).
+   */
+  OpenAI?: new (
+    options?: OpenAIClientOptions,
+  ) => OpenAI;
+}
+
+export interface EstimateRequest {
+  provider: ProviderId;
+  /** `chat.completions` (or `chat.completions.create`). */
+  operation: string;
+  params: unknown;
+  tier?: ServiceTier;
+}
+
+type Ledger = CallLedger & {
+  block(info: CallInfo, error: InvalidRequestError, estimated?: Nano): Promise<void>;
+};
+
+/**
+ * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
+ * history. Every client wrapped by one session shares its budget.
+ */
+export class BudgetedSession {
+  readonly id: string;
+  readonly #options: ResolvedOptions;
+  readonly #settings: SessionOptions;
+  readonly #store: BudgetStore;
+  readonly #ownsStore: boolean;
+  readonly #catalog: PriceCatalog;
+  readonly #clock: () => number;
+  readonly #ledger: Ledger;
+  readonly #inflight = new Set<Promise<unknown>>();
+  #latest: Balance | undefined;
+  #tallies = emptyTallies();
+  #closed = false;
+
+  constructor(options: SessionOptions) {
+    this.#options = resolveOptions(options, () => newId("session"));
+    this.#settings = options;
+    this.id = this.#options.id;
+    this.#store = options.store ?? memoryStore();
+    this.#ownsStore = options.store === undefined;
+    this.#clock = options.clock ?? Date.now;
+    this.#catalog = createPriceCatalog({
+      ...(options.pricing !== undefined && { overrides: options.pricing }),
+      ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),
+    });
+    this.#ledger = createCallLedger({
+      options: this.#options,
+      callbacks: options,
+      store: this.#store,
+      catalog: this.#catalog,
+      clock: this.#clock,
+      scopes: () => this.#scopes(),
+      balances: (scopes, now) => this.#store.readSync?.({ scopes, now }) ?? [this.#latest ?? this.#empty()],
+      observe: (balances) => this.#observe(balances),
+      recorded: (record) => this.#tally(record),
+      warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
+      isClosed: () => this.#closed,
+      track: (promise) => this.#track(promise),
+    });
+  }
+
+  /** A real OpenAI client, wrapped, with its own session at `client.session`. */
+  static openai(options: OpenAIFactoryOptions): OpenAI & { session: BudgetedSession } {
+    const {
+      apiKey,
+      clientOptions,
+      OpenAI: OpenAIClass,
+      ...sessionOptions
+    } = options ?? ({} as OpenAIFactoryOptions);
+    if (apiKey !== undefined && typeof apiKey !== "string") throw expected("apiKey", "a string", "<hidden>");
+    if (clientOptions !== undefined && (typeof clientOptions !== "object" || clientOptions === null)) {
+      throw expected("clientOptions", "an object of OpenAI client options", clientOptions);
+    }
+    const session = new BudgetedSession(sessionOptions);
+    const Client = OpenAIClass ?? loadOpenAI();
+    const client = new Client({ ...clientOptions, ...(apiKey !== undefined && { apiKey }) });
+    return session.#wrap(client, {}, true) as OpenAI & { session: BudgetedSession };
+  }
+
+  /** Wrap an existing client. The original stays unwrapped; use the returned one. */
+  wrap<T extends object>(client: T, options: WrapOptions = {}): T {
+    return this.#wrap(client, options, false);
+  }
+
+  #wrap<T extends object>(client: T, options: WrapOptions, exposeSession: boolean): T {
+    if (typeof client !== "object" || client === null)
+      throw expected("client", "an SDK client object", client);
+    const tier = options.tier === undefined ? this.#options.tier : validateTier("tier", options.tier);
+    if (isOpenAIClient(client)) {
+      return wrapOpenAI(client, {
+        ledger: this.#ledger,
+        catalog: this.#catalog,
+        tier,
+        ...(exposeSession && { session: this }),
+      });
+    }
+    throw new TypeError(
+      "Expected an OpenAI client (`new OpenAI()` from the `openai` package); Anthropic and fal clients are not supported yet",
+    );
+  }
+
+  getBudget(): number {
+    return this.#options.budgetUsd;
+  }
+
+  getTotalSpent(): number {
+    return nanoToUsd(this.#balance().spent);
+  }
+
+  /** USD held by calls in flight. */
+  getReserved(): number {
+    return nanoToUsd(this.#balance().held);
+  }
+
+  /** Budget minus spent minus held; never negative. */
+  getRemainingBudget(): number {
+    const balance = this.#balance();
+    return nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held));
+  }
+
+  getSummary(): BudgetSummary {
+    const balance = this.#balance();
+    const tallies = this.#tallies;
+    return {
+      sessionId: this.id,
+      budget: this.#options.budgetUsd,
+      spent: nanoToUsd(balance.spent),
+      reserved: nanoToUsd(balance.held),
+      remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
+      utilizationPercent: utilization(balance),
+      requests: tallies.requests,
+      blocked: tallies.blocked,
+      failed: tallies.failed,
+      overspends: tallies.overspends,
+      byModel: cloneTotals(tallies.byModel),
+      byProvider: cloneTotals(tallies.byProvider),
+      blockedByReason: { ...tallies.blockedByReason },
+    };
+  }
+
+  /** Zero spent and re-arm warnings. Holds of calls in flight stay held and settle normally. */
+  async reset(): Promise<void> {
+    const now = this.#clock();
+    const [scope] = this.#scopes();
+    if (!scope) return;
+    this.#observe([await this.#store.update({ scope, now, reset: true })]);
+    this.#tallies = emptyTallies();
+  }
+
+  /** Pull the latest balances from the store (for shared stores; the memory store is always exact). */
+  async refresh(): Promise<void> {
+    this.#observe(await this.#store.read({ scopes: this.#scopes(), now: this.#clock() }));
+  }
+
+  /** What a request would cost, without sending it: the worst case strict mode holds and the expected cost. */
+  async estimate(request: EstimateRequest): Promise<CostEstimate> {
+    if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
+    const operation = request.operation?.endsWith(".create")
+      ? request.operation
+      : `${request.operation}.create`;
+    if (request.provider !== "openai" || operation !== CHAT_OPERATION) {
+      throw new InvalidRequestError(
+        `Cannot estimate ${String(request.provider)} ${String(request.operation)}: supported is openai chat.completions`,
+      );
+    }
+    const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
+    const plan = await planChat(request.params, { catalog: this.#catalog, tier, fromHelper: false });
+    return this.#ledger.estimate(plan);
+  }
+
+  /** Attempts through this session (settled, blocked, failed), newest first. */
+  async history(query: Omit<HistoryQuery, "sessionId"> = {}): Promise<CallRecord[]> {
+    return this.#store.history({ ...query, sessionId: this.id });
+  }
+
+  /**
+   * Refuse new calls, wait for calls in flight to settle, and close the store if the session created it
+   * (a store you passed in is yours to close).
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    if (this.#ownsStore) await this.#store.close?.();
+  }
+
+  #scopes(): ScopeRef[] {
+    return [
+      {
+        id: this.id,
+        key: this.id,
+        limit: usdToNano(this.#options.budgetUsd),
+        thresholds: this.#options.warningThresholds,
+      },
+    ];
+  }
+
+  #balance(): Balance {
+    const scopes = this.#scopes();
+    return this.#store.readSync?.({ scopes, now: this.#clock() })[0] ?? this.#latest ?? this.#empty();
+  }
+
+  #empty(): Balance {
+    return {
+      key: this.id,
+      id: this.id,
+      limit: usdToNano(this.#options.budgetUsd),
+      spent: 0,
+      held: 0,
+      flags: {},
+    };
+  }
+
+  #observe(balances: readonly Balance[]): void {
+    const own = balances.find((balance) => balance.id === this.id);
+    if (own) this.#latest = own;
+  }
+
+  #warn(scopeId: string, threshold: number, balance: Balance): void {
+    if (scopeId !== this.id) return;
+    const event: WarningEvent = {
+      threshold,
+      sessionId: this.id,
+      spent: nanoToUsd(balance.spent),
+      reserved: nanoToUsd(balance.held),
+      remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
+      budget: nanoToUsd(balance.limit),
+      utilizationPercent: utilization(balance),
+    };
+    runCallback("onWarning", this.#settings.onWarning, event);
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#inflight.add(promise);
+    void promise.finally(() => this.#inflight.delete(promise));
+  }
+
+  #tally(record: CallRecord): void {
+    const tallies = this.#tallies;
+    if (record.status === "blocked") {
+      tallies.blocked++;
+      const reason = record.reason ?? "unknown";
+      tallies.blockedByReason[reason] = (tallies.blockedByReason[reason] ?? 0) + 1;
+      return;
+    }
+    if (record.status === "failed") {
+      tallies.failed++;
+      return;
+    }
+    tallies.requests++;
+    if (record.flags.includes("overspend")) tallies.overspends++;
+    addTotals(tallies.byModel, record.resolvedModel ?? record.model, record);
+    addTotals(tallies.byProvider, record.provider, record);
+  }
+}
+
+interface Tallies {
+  requests: number;
+  blocked: number;
+  failed: number;
+  overspends: number;
+  byModel: Record<string, ModelTotals>;
+  byProvider: Record<string, ModelTotals>;
+  blockedByReason: Record<string, number>;
+}
+
+function emptyTallies(): Tallies {
+  return {
+    requests: 0,
+    blocked: 0,
+    failed: 0,
+    overspends: 0,
+    byModel: {},
+    byProvider: {},
+    blockedByReason: {},
+  };
+}
+
+function addTotals(totals: Record<string, ModelTotals>, key: string, record: CallRecord): void {
+  const entry = totals[key] ?? { requests: 0, spentUsd: 0, inputTokens: 0, outputTokens: 0 };
+  totals[key] = entry;
+  entry.requests++;
+  entry.spentUsd = nanoToUsd(usdToNano(entry.spentUsd) + usdToNano(record.actualUsd));
+  entry.inputTokens += record.usage?.inputTokens ?? 0;
+  entry.outputTokens += record.usage?.outputTokens ?? 0;
+}
+
+function cloneTotals(totals: Record<string, ModelTotals>): Record<string, ModelTotals> {
+  return Object.fromEntries(Object.entries(totals).map(([key, value]) => [key, { ...value }]));
+}
+
+function utilization(balance: Balance): number {
+  return balance.limit > 0 ? (balance.spent / balance.limit) * 100 : 0;
+}
+
+function loadOpenAI(): new (options?: OpenAIClientOptions) => OpenAI {
+  let loaded: { default?: unknown; OpenAI?: unknown };
+  try {
+    loaded = createRequire(import.meta.url)("openai") as typeof loaded;
+  } catch (error) {
+    throw new Error("BudgetedSession.openai() needs the `openai` package: npm install openai", {
+      cause: error,
+    });
+  }
+  const Client = (loaded.OpenAI ?? loaded.default) as new (options?: OpenAIClientOptions) => OpenAI;
+  if (typeof Client !== "function") throw new Error("The installed `openai` package exports no OpenAI class");
+  return Client;
+}
