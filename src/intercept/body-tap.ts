@@ -12,7 +12,12 @@ export interface BodyTap {
   stop(reason: "error" | "cancel", error?: unknown): void;
 }
 
-export function tapResponse(response: Response, tap: BodyTap): Response {
+/**
+ * `eager` reads the whole body as soon as it arrives, whether or not the SDK reads it (JSON bodies: a call
+ * nobody awaits is still settled from its usage). Streams stay lazy: nothing is read ahead of the caller, so
+ * a caller that stops reading stops the provider.
+ */
+export function tapResponse(response: Response, tap: BodyTap, options: { eager?: boolean } = {}): Response {
   const source = response.body;
   if (!source) {
     tap.end();
@@ -25,28 +30,47 @@ export function tapResponse(response: Response, tap: BodyTap): Response {
     stopped = true;
     tap.stop(reason, error);
   };
+  /** Reads once from the source and hands on what the tap returns. */
+  const step = async (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+  ): Promise<"handed-on" | "nothing" | "finished"> => {
+    try {
+      const { done, value } = await reader.read();
+      if (stopped) return "finished";
+      if (done) {
+        stopped = true;
+        const tail = tap.end();
+        if (tail && tail.byteLength > 0) controller.enqueue(tail);
+        controller.close();
+        return "finished";
+      }
+      const out = tap.chunk(value);
+      if (!out || out.byteLength === 0) return "nothing";
+      controller.enqueue(out);
+      return "handed-on";
+    } catch (error) {
+      if (stopped) return "finished";
+      stop("error", error);
+      controller.error(error);
+      return "finished";
+    }
+  };
   const body = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) {
-              stopped = true;
-              const tail = tap.end();
-              if (tail && tail.byteLength > 0) controller.enqueue(tail);
-              controller.close();
-              return;
-            }
-            const out = tap.chunk(value);
-            if (out && out.byteLength > 0) {
-              controller.enqueue(out);
-              return;
-            }
+      start(controller) {
+        if (!options.eager) return;
+        void (async () => {
+          while ((await step(controller)) !== "finished") {
+            // keep reading: nothing waits for the consumer
           }
-        } catch (error) {
-          stop("error", error);
-          controller.error(error);
+        })();
+      },
+      async pull(controller) {
+        if (options.eager) return;
+        // A chunk may produce no output (a hidden frame). The stream does not call pull again for a read
+        // that is still waiting, so read on until something is handed on.
+        while ((await step(controller)) === "nothing") {
+          // nothing handed on yet
         }
       },
       async cancel(reason) {
@@ -54,7 +78,7 @@ export function tapResponse(response: Response, tap: BodyTap): Response {
         await reader.cancel(reason);
       },
     },
-    { highWaterMark: 0 },
+    options.eager ? undefined : { highWaterMark: 0 },
   );
   const tapped = new Response(body, {
     status: response.status,

@@ -35,7 +35,7 @@ export function jsonTap(
       done(undefined, "interrupted");
     },
   };
-  return tapResponse(response, tap);
+  return tapResponse(response, tap, { eager: true });
 }
 
 const encoder = new TextEncoder();
