@@ -46,3 +46,10 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** The parsed JSON body of the `index`th request the fake provider received. */
+export function sentBody(fake: FakeProviders, index = 0): Record<string, unknown> {
+  const request = fake.requests[index];
+  if (!request) throw new Error(`no request #${index} was recorded`);
+  return request.body as Record<string, unknown>;
+}

@@ -11,7 +11,7 @@ import {
   UnknownPriceError,
   type WarningEvent,
 } from "../src/index.js";
-import { deepFreeze, openaiClient, until, useFakeProviders, user } from "./helpers.js";
+import { deepFreeze, openaiClient, sentBody, until, useFakeProviders, user } from "./helpers.js";
 
 const context = useFakeProviders();
 const fake = () => context.fake;
@@ -210,7 +210,7 @@ describe("the budget", () => {
     const params = { model: "gpt-4o", messages: user("hi") };
     const estimate = await session.estimate({ provider: "openai", operation: "chat.completions", params });
     await client.chat.completions.create(params);
-    const sent = fake().requests[0]?.body as Record<string, unknown>;
+    const sent = sentBody(fake(), 0);
     // gpt-4o: $10 per M output; $0.002 affords just under 200 output tokens after the input.
     expect(sent.max_completion_tokens).toBe(estimate.outputTokens);
     expect(estimate.outputTokens).toBeGreaterThan(150);
@@ -220,7 +220,7 @@ describe("the budget", () => {
 
     const rich = wrapped({ budgetUsd: 100 });
     await rich.client.chat.completions.create({ model: "gpt-4o", messages: user("hi") });
-    expect((fake().requests[1]?.body as Record<string, unknown>).max_completion_tokens).toBe(16_384);
+    expect(sentBody(fake(), 1).max_completion_tokens).toBe(16_384);
   });
 
   it("never raises or lowers a limit the caller set: it refuses when that limit does not fit", async () => {
@@ -229,7 +229,7 @@ describe("the budget", () => {
       client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_completion_tokens: 5000 }),
     ).rejects.toBeInstanceOf(BudgetExceededError);
     await client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 100 });
-    const sent = fake().requests[0]?.body as Record<string, unknown>;
+    const sent = sentBody(fake(), 0);
     expect(sent.max_tokens).toBe(100);
     expect(sent.max_completion_tokens).toBeUndefined();
     const estimate = await session.estimate({
@@ -258,7 +258,7 @@ describe("the budget", () => {
       messages: user("hi"),
       max_completion_tokens: 8000,
     });
-    const sent = fake().requests[0]?.body as Record<string, unknown>;
+    const sent = sentBody(fake(), 0);
     expect(sent.max_completion_tokens).toBe(8000);
     const [record] = await session.history();
     expect(record?.heldUsd).toBeLessThan(record?.actualUsd ?? 0);
@@ -566,7 +566,7 @@ describe("streams", () => {
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(
       "Hello from the fake provider.",
     );
-    const sent = fake().requests[0]?.body as Record<string, unknown>;
+    const sent = sentBody(fake(), 0);
     expect(sent.stream_options).toEqual({ include_usage: true });
     expect("stream_options" in params).toBe(false);
     expect(session.getTotalSpent()).toBe(0.00075);
@@ -586,7 +586,7 @@ describe("streams", () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.at(-1)?.choices).toEqual([]);
     expect(chunks.at(-1)?.usage?.completion_tokens).toBe(5);
-    const sent = fake().requests[0]?.body as Record<string, unknown>;
+    const sent = sentBody(fake(), 0);
     expect(sent.stream_options).toEqual({ include_usage: true, include_obfuscation: false });
     expect(session.getTotalSpent()).toBeGreaterThan(0);
   });
