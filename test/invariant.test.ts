@@ -1,0 +1,116 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BudgetExceededError, BudgetedSession, memoryStore } from "../src/index.js";
+import { usdToNano } from "../src/money.js";
+import { openaiClient, useFakeProviders } from "./helpers.js";
+
+const context = useFakeProviders();
+
+/** mulberry32: a small seeded generator, so each property run is reproducible from its seed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = [
+  "budget",
+  "agent",
+  "token",
+  "stream",
+  "ledger",
+  "cap",
+  "spend",
+  "holds",
+  "私",
+  "数据",
+  "🙂",
+  "<|endoftext|>",
+];
+
+describe("the hard cap (strict mode)", () => {
+  it("never lets committed spend pass the budget, and leaves nothing reserved, over 1,000 concurrent calls", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0.02, 0.1, 0.5),
+        fc.constantFrom("gpt-4o", "gpt-4o-mini", "o4-mini"),
+        async (seed, budgetUsd, model) => {
+          const fake = context.fake;
+          fake.reset();
+          const random = seeded(seed);
+          // The provider honours the output limit and bills any usage up to it (the fake also clamps).
+          fake.setDefault("openai.chat", (request) => {
+            const body = request.body as Record<string, number | undefined>;
+            const limit = Math.min(body.max_completion_tokens ?? Infinity, body.max_tokens ?? Infinity);
+            // Mostly answers of a few hundred tokens; sometimes everything the limit allows.
+            const cap = random() < 0.8 ? Math.min(limit, 800) : limit;
+            const completion = Math.floor(random() * (cap + 1));
+            return {
+              content: "word ".repeat(Math.min(completion, 300)).trim() || "ok",
+              usage: { completion_tokens: completion },
+            };
+          });
+          const store = memoryStore({ historyLimit: 10_000 });
+          const session = new BudgetedSession({ budgetUsd, store, warningThresholds: [50, 90] });
+          const client = session.wrap(openaiClient(fake));
+
+          const calls = Array.from({ length: 1000 }, async () => {
+            const prompt = Array.from(
+              { length: 1 + Math.floor(random() * 300) },
+              () => WORDS[Math.floor(random() * WORDS.length)],
+            ).join(" ");
+            const limit = random() < 0.2 ? undefined : 1 + Math.floor(random() * 400);
+            const stream = random() < 0.25;
+            // Calls arrive over ~150 ms, so settles free budget while others reserve.
+            await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 150)));
+            const params = {
+              model,
+              messages: [{ role: "user" as const, content: prompt }],
+              ...(limit !== undefined && { max_completion_tokens: limit }),
+            };
+            if (!stream) {
+              await client.chat.completions.create(params);
+              return;
+            }
+            const breakAfter = random() < 0.5 ? Math.floor(random() * 20) : Infinity;
+            const chunks = await client.chat.completions.create({ ...params, stream: true });
+            let seen = 0;
+            for await (const _ of chunks) if (++seen > breakAfter) break;
+          });
+          const results = await Promise.allSettled(calls);
+          await session.close();
+
+          for (const result of results) {
+            if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
+          }
+          const admitted = results.filter((result) => result.status === "fulfilled").length;
+          expect(admitted).toBeGreaterThan(5);
+          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
+          expect(session.getReserved()).toBe(0);
+          expect(store.openHolds()).toBe(0);
+
+          // Every request the provider saw carried an output limit, and every one of them was settled once.
+          expect(fake.requests).toHaveLength(admitted);
+          for (const request of fake.requests) {
+            const body = request.body as Record<string, unknown>;
+            expect(body.max_completion_tokens ?? body.max_tokens).toBeGreaterThan(0);
+          }
+          const records = await session.history();
+          const settled = records.filter((record) => record.status === "settled");
+          expect(settled).toHaveLength(admitted);
+          expect(records.filter((record) => record.status === "blocked")).toHaveLength(1000 - admitted);
+          const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
+          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+          expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
+        },
+      ),
+      { numRuns: 4, seed: 20261125 },
+    );
+  }, 120_000);
+});
