@@ -125,7 +125,6 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
   }
 
   if (options.store !== undefined) validateStore(options.store);
-  if (options.pricing !== undefined) validatePricing(options.pricing);
   if (options.unknownModel !== undefined) {
     const fallback = options.unknownModel?.fallbackModel;
     if (typeof fallback !== "string" || fallback.length === 0) {
@@ -151,42 +150,6 @@ function validateStore(store: unknown): void {
   for (const method of methods) {
     if (typeof (store as Record<string, unknown>)[method] !== "function") {
       throw expected("store", `a store with a \`${method}\` method`, store);
-    }
-  }
-}
-
-function validatePricing(pricing: unknown): void {
-  if (typeof pricing !== "object" || pricing === null || Array.isArray(pricing)) {
-    throw expected("pricing", "an object keyed by model name", pricing);
-  }
-  for (const [model, price] of Object.entries(pricing)) {
-    if (typeof price !== "object" || price === null) {
-      throw expected(`pricing["${model}"]`, "an object with inputPerMTok and outputPerMTok", price);
-    }
-    const fields = [
-      "inputPerMTok",
-      "outputPerMTok",
-      "cachedInputPerMTok",
-      "cacheWritePerMTok",
-      "cacheWrite1hPerMTok",
-    ] as const;
-    for (const field of fields) {
-      const value = (price as Record<string, unknown>)[field];
-      const required = field === "inputPerMTok" || field === "outputPerMTok";
-      if (value === undefined && !required) continue;
-      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-        throw expected(
-          `pricing["${model}"].${field}`,
-          "a finite number >= 0 (USD per million tokens)",
-          value,
-        );
-      }
-    }
-    for (const field of ["maxOutputTokens", "contextWindow"] as const) {
-      const value = (price as Record<string, unknown>)[field];
-      if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-        throw expected(`pricing["${model}"].${field}`, "an integer >= 1", value);
-      }
     }
   }
 }

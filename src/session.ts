@@ -72,6 +72,7 @@ export class BudgetedSession {
   readonly #ledger: Ledger;
   readonly #inflight = new Set<Promise<unknown>>();
   #latest: Balance | undefined;
+  #scopeRefs: readonly ScopeRef[] | undefined;
   #tallies = emptyTallies();
   #closed = false;
 
@@ -226,8 +227,9 @@ export class BudgetedSession {
     if (this.#ownsStore) await this.#store.close?.();
   }
 
-  #scopes(): ScopeRef[] {
-    return [
+  /** The accounts this session's calls are held on (budget periods and ancestors will extend this). */
+  #scopes(): readonly ScopeRef[] {
+    this.#scopeRefs ??= [
       {
         id: this.id,
         key: this.id,
@@ -235,6 +237,7 @@ export class BudgetedSession {
         thresholds: this.#options.warningThresholds,
       },
     ];
+    return this.#scopeRefs;
   }
 
   #balance(): Balance {

@@ -13,79 +13,183 @@ export interface BodyTap {
 }
 
 /**
- * `eager` reads the whole body as soon as it arrives, whether or not the SDK reads it (JSON bodies: a call
- * nobody awaits is still settled from its usage). Streams stay lazy: nothing is read ahead of the caller, so
- * a caller that stops reading stops the provider.
+ * Passes a streaming body through `tap`. Nothing is read ahead of the caller, so a caller that stops reading
+ * stops the provider. The SDKs iterate `response.body` with `for await`: that path reads the source directly
+ * (a pull-through web stream costs several promise hops per chunk); any other reader gets a real stream.
  */
-export function tapResponse(response: Response, tap: BodyTap, options: { eager?: boolean } = {}): Response {
+export function tapResponse(response: Response, tap: BodyTap): Response {
   const source = response.body;
   if (!source) {
     tap.end();
     return response;
   }
   const reader = source.getReader();
-  let stopped = false;
-  const stop = (reason: "error" | "cancel", error?: unknown) => {
-    if (stopped) return;
-    stopped = true;
-    tap.stop(reason, error);
-  };
-  /** Reads once from the source and hands on what the tap returns. */
-  const step = async (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-  ): Promise<"handed-on" | "nothing" | "finished"> => {
-    try {
-      const { done, value } = await reader.read();
-      if (stopped) return "finished";
-      if (done) {
-        stopped = true;
-        const tail = tap.end();
-        if (tail && tail.byteLength > 0) controller.enqueue(tail);
-        controller.close();
-        return "finished";
+  let finished = false;
+
+  /** The next bytes to hand on, or undefined at the end. Rejects with the source's error. */
+  const next = async (): Promise<Uint8Array | undefined> => {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (!finished) {
+          finished = true;
+          tap.stop("error", error);
+        }
+        throw error;
       }
-      const out = tap.chunk(value);
-      if (!out || out.byteLength === 0) return "nothing";
-      controller.enqueue(out);
-      return "handed-on";
-    } catch (error) {
-      if (stopped) return "finished";
-      stop("error", error);
-      controller.error(error);
-      return "finished";
+      if (finished) return undefined;
+      if (result.done) {
+        finished = true;
+        const tail = tap.end();
+        return tail && tail.byteLength > 0 ? tail : undefined;
+      }
+      const out = tap.chunk(result.value);
+      if (out && out.byteLength > 0) return out;
     }
   };
+  const cancel = async (reason?: unknown) => {
+    if (!finished) {
+      finished = true;
+      tap.stop("cancel", reason);
+    }
+    await reader.cancel(reason);
+  };
+
   const body = new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        if (!options.eager) return;
-        void (async () => {
-          while ((await step(controller)) !== "finished") {
-            // keep reading: nothing waits for the consumer
-          }
-        })();
-      },
       async pull(controller) {
-        if (options.eager) return;
-        // A chunk may produce no output (a hidden frame). The stream does not call pull again for a read
-        // that is still waiting, so read on until something is handed on.
-        while ((await step(controller)) === "nothing") {
-          // nothing handed on yet
+        try {
+          const bytes = await next();
+          if (bytes) controller.enqueue(bytes);
+          else controller.close();
+        } catch (error) {
+          controller.error(error);
         }
       },
-      async cancel(reason) {
-        stop("cancel", reason);
-        await reader.cancel(reason);
+      cancel,
+    },
+    { highWaterMark: 0 },
+  );
+  let iterating = false;
+  Object.defineProperty(body, Symbol.asyncIterator, {
+    value: (): AsyncIterableIterator<Uint8Array> => {
+      if (iterating) throw new TypeError("This response body is already being read");
+      iterating = true;
+      const iterator: AsyncIterableIterator<Uint8Array> = {
+        async next() {
+          const value = await next();
+          return value ? { done: false, value } : { done: true, value: undefined };
+        },
+        async return() {
+          await cancel();
+          return { done: true, value: undefined };
+        },
+        [Symbol.asyncIterator]: () => iterator,
+      };
+      return iterator;
+    },
+  });
+  return withBody(response, body);
+}
+
+/**
+ * Reads a whole (small, JSON) body before handing the response on, so the call settles from its usage
+ * whether or not anyone reads the result (an un-awaited call). The same response is handed on, answering
+ * `text()`, `json()` and `body` from the text already read. A body that fails to arrive is handed on as a
+ * body that fails when read: the SDK reports it as it would have, and does not retry it.
+ */
+export async function bufferText(
+  response: Response,
+): Promise<{ response: Response; text: string } | { response: Response; error: unknown }> {
+  let text: string;
+  try {
+    text = await readText(response);
+  } catch (error) {
+    const failing = new ReadableStream<Uint8Array>({ start: (controller) => controller.error(error) });
+    return { response: withBody(response, failing), error };
+  }
+  buffered.set(response, { text, used: false });
+  Object.defineProperties(response, BUFFERED);
+  return { response, text };
+}
+
+const buffered = new WeakMap<Response, { text: string; used: boolean }>();
+
+function take(response: Response): string {
+  const state = buffered.get(response);
+  if (!state) throw new TypeError("Not a buffered response");
+  if (state.used) throw new TypeError("Body is unusable: Body has already been read");
+  state.used = true;
+  return state.text;
+}
+
+/** Shared (per-call allocations are the main cost of a metered call): state lives in `buffered`. */
+const BUFFERED: PropertyDescriptorMap = {
+  bodyUsed: {
+    get(this: Response) {
+      return buffered.get(this)?.used ?? false;
+    },
+  },
+  body: {
+    get(this: Response) {
+      return new Response(buffered.get(this)?.text ?? "").body;
+    },
+  },
+  text: {
+    value(this: Response) {
+      return Promise.resolve().then(() => take(this));
+    },
+  },
+  json: {
+    value(this: Response) {
+      return Promise.resolve().then(() => JSON.parse(take(this)));
+    },
+  },
+  arrayBuffer: {
+    value(this: Response) {
+      return Promise.resolve().then(() => new TextEncoder().encode(take(this)).buffer);
+    },
+  },
+  clone: {
+    value(this: Response) {
+      return new Response(buffered.get(this)?.text ?? "", this);
+    },
+  },
+};
+
+const utf8 = new TextDecoder();
+
+/** The body as text, read chunk by chunk (measured faster than undici's `text()` for small bodies). */
+async function readText(response: Response): Promise<string> {
+  const body = response.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  if (parts.length === 1 && parts[0]) return utf8.decode(parts[0]);
+  return utf8.decode(Buffer.concat(parts));
+}
+
+/** The same response object with another body behind every way of reading it. */
+function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
+  const read = () => new Response(body, response);
+  Object.defineProperties(response, {
+    body: { value: body },
+    bodyUsed: { get: () => body.locked },
+    text: { value: () => read().text() },
+    json: { value: () => read().json() },
+    arrayBuffer: { value: () => read().arrayBuffer() },
+    clone: {
+      value: () => {
+        throw new TypeError("A metered response cannot be cloned: read it once");
       },
     },
-    options.eager ? undefined : { highWaterMark: 0 },
-  );
-  const tapped = new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
   });
-  // The SDK logs `response.url`; a constructed Response has none.
-  Object.defineProperty(tapped, "url", { value: response.url });
-  return tapped;
+  return response;
 }

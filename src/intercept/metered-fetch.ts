@@ -1,4 +1,4 @@
-import { callContext } from "./context.js";
+import { takeMeter } from "./meters.js";
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -6,13 +6,13 @@ const METERED = Symbol.for("spendguard.meteredFetch");
 
 /**
  * Wraps a client's fetch so that the paid request of a metered call is observed: its response body passes
- * through the call's meter. Requests made outside a metered call pass untouched. Never throws a budget
- * error itself: refusals happen before the SDK is called (a throw here would be retried as a network error).
+ * through the call's meter. Requests without a meter pass untouched. Never throws a budget error itself:
+ * refusals happen before the SDK is called (a throw here would be retried as a network error).
  */
 export function meteredFetch(inner: Fetch): Fetch {
   if ((inner as unknown as Record<symbol, unknown>)[METERED]) return inner;
-  const metered: Fetch = async (input, init) => {
-    const meter = callContext.getStore();
+  const metered: Fetch = async (input, rawInit) => {
+    const { meter, init } = takeMeter(rawInit);
     if (!meter?.matches(urlOf(input))) return inner(input, init);
     let response: Response;
     try {

@@ -7,7 +7,6 @@ import {
   type SpendguardError,
   StoreUnavailableError,
 } from "../errors.js";
-import { callContext } from "../intercept/context.js";
 import { type Nano, nanoToUsd } from "../money.js";
 import type { ResolvedOptions, SessionOptions } from "../options.js";
 import { usageCost } from "../pricing/cost.js";
@@ -24,7 +23,7 @@ export interface CallLedgerDeps {
   catalog: PriceCatalog;
   clock: () => number;
   /** The accounts a call of this session is held on, innermost first. */
-  scopes(now: number): ScopeRef[];
+  scopes(now: number): readonly ScopeRef[];
   /** Exact or latest-known balances of those accounts. */
   balances(scopes: readonly ScopeRef[], now: number): Balance[];
   /** Told about every balance the store returns, and every record this process writes. */
@@ -101,7 +100,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         id,
         time: now,
         sessionId: scopes[0]?.id ?? options.id,
-        scopeIds: scopes.map((scope) => scope.id),
+        scopeIds: scopeIds(scopes),
         provider: plan.provider,
         operation: plan.operation,
         model: plan.model,
@@ -188,7 +187,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         source = "usage";
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        const price = await priceForResponse(plan, outcome.responseTier);
+        const tier = tierFromResponse(outcome.responseTier);
+        const price = tier === undefined || tier === plan.tier ? plan.price : await priceAt(plan, tier);
         actual = usageCost(price, usage, "nearest");
         break;
       }
@@ -213,19 +213,18 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     }
     if (actual > held) flags.push("overspend");
 
-    const record: CallRecord = {
-      ...admission.record,
-      status,
-      actualUsd: nanoToUsd(actual),
-      source: status === "failed" ? undefined : source,
-      latencyMs: now - admission.startedAt,
-      flags,
-      ...(reason !== undefined && { reason }),
-      ...(usage !== undefined && { usage }),
-      ...(responseModel !== undefined && { responseModel }),
-      ...(requestId !== undefined && { requestId }),
-    };
-    if (record.source === undefined) delete record.source;
+    // The hold's record becomes the call's record (it is only read again if the lease had ended first).
+    const record = admission.record;
+    record.status = status;
+    record.actualUsd = nanoToUsd(actual);
+    record.flags = flags;
+    record.latencyMs = now - admission.startedAt;
+    if (status === "failed") record.source = undefined;
+    else record.source = source;
+    if (reason !== undefined) record.reason = reason;
+    if (usage !== undefined) record.usage = usage;
+    if (responseModel !== undefined) record.responseModel = responseModel;
+    if (requestId !== undefined) record.requestId = requestId;
 
     let result: Awaited<ReturnType<BudgetStore["settle"]>>;
     try {
@@ -239,25 +238,17 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     deps.observe(result.balances);
     deps.recorded(record);
 
-    callbackOutside(() => {
-      if (status === "settled") runCallback("onCost", deps.callbacks.onCost, record);
-      if (actual > held) {
-        runCallback("onOverspend", deps.callbacks.onOverspend, {
-          record,
-          overByUsd: nanoToUsd(actual - held),
-        });
-      }
-      for (const warning of result.warnings) {
-        const balance = result.balances.find((entry) => entry.key === warning.key);
-        if (!balance) continue;
-        deps.warn(warning.id, warning.threshold, balance);
-      }
-    });
+    if (status === "settled") runCallback("onCost", deps.callbacks.onCost, record);
+    if (actual > held) {
+      runCallback("onOverspend", deps.callbacks.onOverspend, { record, overByUsd: nanoToUsd(actual - held) });
+    }
+    for (const warning of result.warnings) {
+      const balance = result.balances.find((entry) => entry.key === warning.key);
+      if (balance) deps.warn(warning.id, warning.threshold, balance);
+    }
   }
 
-  async function priceForResponse(plan: CallPlan, responseTier: string | undefined) {
-    const tier = tierFromResponse(responseTier);
-    if (tier === undefined || tier === plan.tier) return plan.price;
+  async function priceAt(plan: CallPlan, tier: ServiceTier) {
     try {
       return await deps.catalog.tokenPrice(plan.provider, plan.model, tier);
     } catch {
@@ -295,11 +286,22 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   function resolvesNullOnRefusal(error: unknown): boolean {
     if (!(error instanceof BudgetExceededError) || !deps.callbacks.onBudgetExceeded) return false;
     const callback = deps.callbacks.onBudgetExceeded;
-    callbackOutside(() => runCallback("onBudgetExceeded", callback, error));
+    runCallback("onBudgetExceeded", callback, error);
     return true;
   }
 
   return { sessionId: options.id, admit, finish, estimate, resolvesNullOnRefusal, block };
+}
+
+const scopeIdsOf = new WeakMap<readonly ScopeRef[], string[]>();
+
+function scopeIds(scopes: readonly ScopeRef[]): string[] {
+  let ids = scopeIdsOf.get(scopes);
+  if (!ids) {
+    ids = Object.freeze(scopes.map((scope) => scope.id)) as string[];
+    scopeIdsOf.set(scopes, ids);
+  }
+  return ids;
 }
 
 function budgetError(balance: Balance | undefined, estimated: Nano): BudgetExceededError {
@@ -335,13 +337,13 @@ function tierFromResponse(tier: string | undefined): ServiceTier | undefined {
   return undefined;
 }
 
-export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll("-", "")}`;
-}
+/** Random per process, then a counter: unique across processes, and cheap on the hot path. */
+const ID_PREFIX = randomUUID().replaceAll("-", "").slice(0, 16);
+let idCounter = 0;
 
-/** User callbacks run outside the call's context, so a call they make is metered as its own call. */
-function callbackOutside(fn: () => void): void {
-  callContext.exit(fn);
+export function newId(prefix: string): string {
+  idCounter += 1;
+  return `${prefix}_${ID_PREFIX}${idCounter.toString(36)}`;
 }
 
 export function runCallback<T>(name: string, callback: ((arg: T) => void) | undefined, arg: T): void {

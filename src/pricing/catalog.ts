@@ -149,6 +149,28 @@ export function createPriceCatalog(
     return { price, validity: fallback.validity };
   }
 
+  /** Keys by the names exactly as callers pass them, so the hot path skips the string work. */
+  const keys = new Map<string, string>();
+
+  function cached(provider: string, model: string, tier: ServiceTier, time: number) {
+    const raw = `${provider}\u0000${model}\u0000${tier}`;
+    let key = keys.get(raw);
+    if (key === undefined) {
+      key = `${provider.trim().toLowerCase()}\u0000${model.trim().toLowerCase()}\u0000${tier}`;
+      if (keys.size >= MAX_CACHED) keys.clear();
+      keys.set(raw, key);
+    }
+    const day = Math.floor(time / DAY_MS);
+    const entry = cache.get(key);
+    const price =
+      entry !== undefined && (entry.day === undefined || entry.day === day) ? entry.price : undefined;
+    return { key, day, price };
+  }
+
+  function cachedTokenPrice(provider: string, model: string, tier: ServiceTier, at = new Date()) {
+    return cached(provider, model, tier, at.getTime()).price;
+  }
+
   async function tokenPrice(
     provider: string,
     model: string,
@@ -157,13 +179,10 @@ export function createPriceCatalog(
   ): Promise<TokenPrice> {
     const time = at.getTime();
     if (Number.isNaN(time)) throw new TypeError("Expected `at` to be a valid Date, got an invalid Date");
-    const providerId = provider.trim().toLowerCase();
-    const key = `${providerId}\u0000${model.trim().toLowerCase()}\u0000${tier}`;
-    const day = Math.floor(time / DAY_MS);
-    const cached = cache.get(key);
-    if (cached !== undefined && (cached.day === undefined || cached.day === day)) return cached.price;
+    const { key, day, price: known } = cached(provider, model, tier, time);
+    if (known !== undefined) return known;
 
-    const resolved = await resolve(providerId, model, at);
+    const resolved = await resolve(provider.trim().toLowerCase(), model, at);
     const price = freeze(applyServiceTier(resolved.price, tier));
     if (resolved.validity !== "instant") {
       if (cache.size >= MAX_CACHED) cache.clear();
@@ -172,7 +191,7 @@ export function createPriceCatalog(
     return price;
   }
 
-  return { tokenPrice };
+  return { tokenPrice, cachedTokenPrice };
 }
 
 function overridePrice(provider: string, entry: OverrideEntry, match: GenaiMatch | undefined): TokenPrice {

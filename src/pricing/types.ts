@@ -63,4 +63,6 @@ export interface PriceCatalog {
    * first call. Rejects with `UnknownPriceError` when no layer knows the model.
    */
   tokenPrice(provider: string, model: string, tier: ServiceTier, at?: Date): Promise<TokenPrice>;
+  /** The price `tokenPrice` would answer, when it is already resolved and cached (the no-await fast path). */
+  cachedTokenPrice(provider: string, model: string, tier: ServiceTier, at?: Date): TokenPrice | undefined;
 }

@@ -1,5 +1,5 @@
 import { type ImageTokenEstimate, imageTokenEstimate } from "./image-tokens.js";
-import { normalizeModelName } from "./model-name.js";
+import { normalizeModelName, perModel } from "./model-name.js";
 import { encodingForModel } from "./tokenizer.js";
 import type { ChatInputCount, Tokenizer } from "./types.js";
 
@@ -368,13 +368,13 @@ function countResponseFormat(ctx: Context, format: unknown): number {
   return RESPONSE_FORMAT_OVERHEAD + countSchemaLike(ctx, format.json_schema, "response_format.json_schema");
 }
 
-function overheadFor(model: string): { perMessage: number; perRequest: number } {
+const overheadFor = perModel((model: string): { perMessage: number; perRequest: number } => {
   const name = normalizeModelName(model);
   if (encodingForModel(name) === "cl100k_base" || /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5)/.test(name)) {
     return COOKBOOK;
   }
   return NEWER;
-}
+});
 
 /**
  * An upper bound on the prompt tokens OpenAI bills for a chat completions request: messages (text, images by

@@ -2,7 +2,25 @@
  * Lower-cases a model name and removes the parts that do not change how it tokenizes or bills images: a
  * provider prefix (`openai/gpt-4o`) and a fine-tune wrapper (`ft:gpt-4o-mini-2024-07-18:org::id`).
  */
-export function normalizeModelName(model: string): string {
+export const normalizeModelName = perModel(normalize);
+
+/**
+ * Memoizes a pure function of a model name: callers pass the same few names on every request, and the
+ * regexes behind these answers cost microseconds on the hot path. Bounded, since names come from callers.
+ */
+export function perModel<T>(fn: (model: string) => T, limit = 1024): (model: string) => T {
+  const memo = new Map<string, T>();
+  return (model) => {
+    const known = memo.get(model);
+    if (known !== undefined) return known;
+    const value = fn(model);
+    if (memo.size >= limit) memo.clear();
+    memo.set(model, value);
+    return value;
+  };
+}
+
+function normalize(model: string): string {
   let name = model.trim().toLowerCase();
   if (name.startsWith("ft:")) {
     name = name.slice(3);

@@ -1,11 +1,11 @@
-import { normalizeModelName } from "./model-name.js";
+import { normalizeModelName, perModel } from "./model-name.js";
 import type { EncodingName, Tokenizer } from "./types.js";
 
 /**
  * The encoding a model tokenizes with. cl100k_base for the GPT-4 (not 4o / 4.1 / 4.5) and GPT-3.5 families and
  * the older embedding models; o200k_base for everything else, unknown models included (the modern default).
  */
-export function encodingForModel(model: string): EncodingName {
+export const encodingForModel = perModel((model: string): EncodingName => {
   const name = normalizeModelName(model);
   if (
     /^gpt-4(-|$)/.test(name) || // gpt-4, gpt-4-turbo, gpt-4-0613, gpt-4-32k; not gpt-4o, gpt-4.1, gpt-4.5
@@ -18,7 +18,7 @@ export function encodingForModel(model: string): EncodingName {
     return "cl100k_base";
   }
   return "o200k_base";
-}
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Linear-time counting

@@ -1,11 +1,11 @@
 import { InvalidRequestError } from "../../errors.js";
-import type { TransportMeter } from "../../intercept/context.js";
+import type { TransportMeter } from "../../intercept/meters.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import type { PriceCatalog } from "../../pricing/types.js";
-import { countChatInput, encodingForModel, loadTokenizer } from "../../tokenize/index.js";
+import { countChatInput, encodingForModel, loadedTokenizer, loadTokenizer } from "../../tokenize/index.js";
 import type { Tokenizer } from "../../tokenize/types.js";
 import type { ServiceTier } from "../../types.js";
-import { jsonTap, sseTap } from "./taps.js";
+import { jsonBody, sseTap } from "./taps.js";
 import { chatUsage, isReasoningModel } from "./usage.js";
 
 export const CHAT_OPERATION = "chat.completions.create";
@@ -43,10 +43,16 @@ export async function planChat(params: unknown, context: PlanContext): Promise<C
   const outputLimit = readOutputLimit(body);
   const choices = readChoices(body.n);
 
-  const [price, tokenizer] = await Promise.all([
-    context.catalog.tokenPrice("openai", model, tier),
-    loadTokenizer(encodingForModel(model)),
-  ]);
+  // Both are cached after the first call: no await on the hot path.
+  const encoding = encodingForModel(model);
+  let price = context.catalog.cachedTokenPrice("openai", model, tier);
+  let tokenizer = loadedTokenizer(encoding);
+  if (!price || !tokenizer) {
+    [price, tokenizer] = await Promise.all([
+      context.catalog.tokenPrice("openai", model, tier),
+      loadTokenizer(encoding),
+    ]);
+  }
 
   let count: ReturnType<typeof countChatInput>;
   try {
@@ -113,26 +119,7 @@ export function chatMeter(admission: Admission, plan: ChatPlan, ledger: CallLedg
       if (plan.stream && contentType.includes("text/event-stream")) {
         return sseTap(response, { plan, finish });
       }
-      return jsonTap(response, (json, error) => {
-        if (error !== undefined) {
-          finish({ kind: "hold", flags: [error === "malformed" ? "malformed_response" : "interrupted"] });
-          return;
-        }
-        const body = json as Record<string, unknown>;
-        const usage = chatUsage(body.usage);
-        const responseModel = typeof body.model === "string" ? body.model : undefined;
-        const requestId = typeof body.id === "string" ? body.id : undefined;
-        if (!usage) {
-          finish({ kind: "hold", flags: ["no_usage"], ...ids(responseModel, requestId) });
-          return;
-        }
-        finish({
-          kind: "usage",
-          usage,
-          ...ids(responseModel, requestId),
-          ...(typeof body.service_tier === "string" && { responseTier: body.service_tier }),
-        });
-      });
+      return jsonBody(response, (json, error) => finish(jsonOutcome(json, error)));
     },
     get mayBeBilled() {
       return failedAttemptMayBeBilled;
@@ -140,11 +127,19 @@ export function chatMeter(admission: Admission, plan: ChatPlan, ledger: CallLedg
   };
 }
 
-function ids(responseModel: string | undefined, requestId: string | undefined) {
-  return {
-    ...(responseModel !== undefined && { responseModel }),
-    ...(requestId !== undefined && { requestId }),
-  };
+/** How a non-streaming chat completion settles: from its usage, or at the hold when it has none. */
+function jsonOutcome(json: object | undefined, error: "malformed" | "interrupted" | undefined): Outcome {
+  if (json === undefined) {
+    return { kind: "hold", flags: [error === "interrupted" ? "interrupted" : "malformed_response"] };
+  }
+  const body = json as Record<string, unknown>;
+  const usage = chatUsage(body.usage);
+  const outcome: Outcome = usage ? { kind: "usage", usage } : { kind: "hold", flags: ["no_usage"] };
+  if (typeof body.model === "string") outcome.responseModel = body.model;
+  if (typeof body.id === "string") outcome.requestId = body.id;
+  if (outcome.kind === "usage" && typeof body.service_tier === "string")
+    outcome.responseTier = body.service_tier;
+  return outcome;
 }
 
 function requestTier(serviceTier: unknown, fallback: ServiceTier): ServiceTier {

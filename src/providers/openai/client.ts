@@ -1,6 +1,6 @@
 import { isSpendguardError, type SpendguardError } from "../../errors.js";
-import { callContext } from "../../intercept/context.js";
 import { meteredFetch } from "../../intercept/metered-fetch.js";
+import { withMeter } from "../../intercept/meters.js";
 import { isProxied, type ProxyPlan, proxyClient } from "../../intercept/proxy.js";
 import type { CallInfo } from "../../ledger/call-ledger.js";
 import type { Admission, CallLedger, Outcome } from "../../ledger/types.js";
@@ -130,10 +130,7 @@ function meteredChatCreate(
       admission = await ledger.admit(plan);
       const admitted = admission;
       meter = chatMeter(admitted, plan, ledger);
-      const running = meter;
-      inner = callContext.run(running, () =>
-        original.call(target, admitted.params, options),
-      ) as APIPromiseLike;
+      inner = original.call(target, admitted.params, withMeter(options, meter)) as APIPromiseLike;
       return inner.responsePromise;
     })();
 

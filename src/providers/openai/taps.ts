@@ -1,4 +1,4 @@
-import { type BodyTap, tapResponse } from "../../intercept/body-tap.js";
+import { bufferText, tapResponse } from "../../intercept/body-tap.js";
 import { createSseSplitter } from "../../intercept/sse.js";
 import type { Outcome } from "../../ledger/types.js";
 import { countStreamedChatOutput } from "../../tokenize/index.js";
@@ -6,45 +6,46 @@ import type { ChatPlan } from "./chat.js";
 import { chatUsage } from "./usage.js";
 
 /**
- * Reads a JSON body as it passes to the SDK; calls `done` once with the parsed body, or with
- * `"malformed"` (not JSON) / `"interrupted"` (the body failed or was cancelled before its end).
+ * Reads a JSON body before the SDK gets it; calls `done` once with the parsed body, or with `"malformed"`
+ * (not a JSON object) / `"interrupted"` (the body failed before its end).
  */
-export function jsonTap(
+export async function jsonBody(
   response: Response,
-  done: (json: unknown, error?: "malformed" | "interrupted") => void,
-): Response {
-  const chunks: Uint8Array[] = [];
-  const tap: BodyTap = {
-    chunk(bytes) {
-      chunks.push(bytes);
-      return bytes;
-    },
-    end() {
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      } catch {
-        done(undefined, "malformed");
-        return undefined;
-      }
-      if (typeof json !== "object" || json === null) done(undefined, "malformed");
-      else done(json);
-      return undefined;
-    },
-    stop() {
-      done(undefined, "interrupted");
-    },
-  };
-  return tapResponse(response, tap, { eager: true });
+  done: (json: object | undefined, error?: "malformed" | "interrupted") => void,
+): Promise<Response> {
+  const read = await bufferText(response);
+  if ("error" in read) {
+    done(undefined, "interrupted");
+    return read.response;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(read.text);
+  } catch {
+    json = undefined;
+  }
+  if (typeof json === "object" && json !== null) done(json);
+  else done(undefined, "malformed");
+  return read.response;
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const FRAME_END = Buffer.from("\n\n");
+const USAGE_ONLY = Buffer.from('"choices":[]');
+const USAGE_NULL_END = Buffer.from('"usage":null}\n\n');
+const CR = 0x0d;
+const LF = 0x0a;
+/** The usage chunk is the last data frame before `[DONE]`: a completed stream is searched this far back. */
+const TAIL_BYTES = 16_384;
 const USAGE_NULL = /"usage"\s*:\s*null/;
 
 /**
- * Passes an OpenAI chat SSE stream to the SDK: settles from the usage chunk as soon as it arrives, hides
- * that chunk when the caller did not ask for it (spendguard injected `include_usage`), and keeps the data
- * payloads so that an interrupted stream can be charged for the deltas it delivered.
+ * Passes an OpenAI chat SSE stream to the SDK. Chunks go through untouched and undecoded (a native byte
+ * search per chunk is all the hot path does); the text is decoded once, at the end, to settle from the usage
+ * chunk, or, when the stream was cut short, to count the deltas it delivered. When the caller did not ask for
+ * the usage chunk (spendguard injected `include_usage`), only complete frames are handed on, so the frame
+ * holding it can be removed.
  */
 export function sseTap(
   response: Response,
@@ -52,103 +53,179 @@ export function sseTap(
 ): Response {
   const { plan, finish } = context;
   const hide = !plan.callerWantsUsage;
-  const decoder = new TextDecoder();
-  const splitter = createSseSplitter();
-  const payloads: string[] = [];
+  const received: Uint8Array[] = [];
+  let heldBack: Uint8Array | undefined;
   let settled = false;
-  let responseModel: string | undefined;
-  let requestId: string | undefined;
 
   const settle = (outcome: Outcome) => {
     if (settled) return;
     settled = true;
-    payloads.length = 0;
+    received.length = 0;
     finish(outcome);
   };
 
-  const identify = (payload: string) => {
-    if (responseModel !== undefined || requestId !== undefined) return;
-    try {
-      const chunk = JSON.parse(payload) as Record<string, unknown>;
-      if (typeof chunk.model === "string") responseModel = chunk.model;
-      if (typeof chunk.id === "string") requestId = chunk.id;
-    } catch {
-      // a malformed frame: the SDK reports it to the caller
-    }
-  };
-
-  /** Returns whether the frame is the usage-only chunk. */
-  const observe = (payload: string): boolean => {
-    if (settled || payload === "[DONE]") return false;
-    if (!payload.includes('"usage"') || USAGE_NULL.test(payload)) {
-      if (payloads.length === 0) identify(payload);
-      payloads.push(payload);
-      return false;
-    }
-    let chunk: Record<string, unknown>;
-    try {
-      chunk = JSON.parse(payload) as Record<string, unknown>;
-    } catch {
-      payloads.push(payload);
-      return false;
-    }
-    const usage = chatUsage(chunk.usage);
-    const isUsageChunk = Array.isArray(chunk.choices) && chunk.choices.length === 0;
-    if (!usage) {
-      payloads.push(payload);
-      return false;
-    }
-    settle({
-      kind: "usage",
-      usage,
-      ...(typeof chunk.model === "string" && { responseModel: chunk.model }),
-      ...(typeof chunk.id === "string" && { requestId: chunk.id }),
-      ...(typeof chunk.service_tier === "string" && { responseTier: chunk.service_tier }),
-    });
-    return isUsageChunk;
-  };
-
-  const ids = () => ({
-    ...(responseModel !== undefined && { responseModel }),
-    ...(requestId !== undefined && { requestId }),
-  });
-
-  const interrupted = () => {
+  /**
+   * Settle from what was received: the usage chunk if it came (near the end, so a completed stream decodes
+   * only its tail), otherwise, for a stream cut short, from the deltas it delivered.
+   */
+  const settleFromReceived = (interrupted: boolean) => {
     if (settled) return;
-    if (plan.reasoning) {
-      settle({ kind: "hold", flags: ["interrupted", "reasoning_unseen"], ...ids() });
-      return;
-    }
-    const outputTokens = countStreamedChatOutput(plan.tokenizer, payloads).tokens;
+    const tailUsage = findUsage(payloadsOf(decodeTail(received, TAIL_BYTES)));
+    if (tailUsage) return settle(tailUsage);
+    const ids = identify(payloadsOf(decodeTail(received.slice(0, 1), Number.POSITIVE_INFINITY)));
+    if (!interrupted) return settle({ kind: "hold", flags: ["no_usage"], ...ids });
+    if (plan.reasoning) return settle({ kind: "hold", flags: ["interrupted", "reasoning_unseen"], ...ids });
+    const outputTokens = countStreamedChatOutput(
+      plan.tokenizer,
+      payloadsOf(decoder.decode(Buffer.concat(received))),
+    ).tokens;
     settle({
       kind: "estimated",
       usage: { inputTokens: plan.inputTokens, outputTokens },
       flags: ["interrupted"],
-      ...ids(),
+      ...ids,
     });
+  };
+
+  /** Hands on the complete frames of `bytes` (plus what was held back), minus the usage-only frame. */
+  const completeFrames = (bytes: Uint8Array): Uint8Array | undefined => {
+    const length = bytes.length;
+    // The usual chunk: whole frames ending in a blank line.
+    if (!heldBack && length > 1 && bytes[length - 1] === LF && bytes[length - 2] === LF) {
+      // OpenAI writes `usage` last, and the usage frame is the last data frame: a chunk ending in
+      // `"usage":null}` holds only ordinary deltas (an O(1) check); anything else gets a byte search.
+      if (endsWith(bytes, USAGE_NULL_END)) return bytes;
+      return bytesIndexOf(bytes, USAGE_ONLY) === -1 ? bytes : withoutUsageFrame(asBuffer(bytes), false);
+    }
+    const region = heldBack ? Buffer.concat([heldBack, bytes]) : asBuffer(bytes);
+    heldBack = undefined;
+    if (region.includes(CR)) return withoutUsageFrame(region, true);
+    const end = region.lastIndexOf(FRAME_END);
+    if (end === -1) {
+      heldBack = region;
+      return undefined;
+    }
+    const complete = region.subarray(0, end + FRAME_END.length);
+    if (end + FRAME_END.length < region.length) heldBack = region.subarray(end + FRAME_END.length);
+    // Only `[DONE]` follows the usage frame: a region whose last frame is an ordinary delta cannot hold it.
+    if (endsWith(complete, USAGE_NULL_END) || !complete.includes(USAGE_ONLY)) return complete;
+    return withoutUsageFrame(complete, false);
+  };
+
+  /** Decodes a region holding the usage frame, settles from it, and re-encodes the other frames. */
+  const withoutUsageFrame = (region: Buffer, mayBeIncomplete: boolean): Uint8Array | undefined => {
+    const text = decoder.decode(region);
+    const frames = splitFrames(text);
+    let kept = "";
+    let consumed = 0;
+    for (const frame of frames) {
+      consumed += frame.raw.length;
+      const usage = findUsage([frame.data]);
+      if (usage && isUsageOnly(frame.data)) settle(usage);
+      else kept += frame.raw;
+    }
+    if (mayBeIncomplete && consumed < text.length) heldBack = Buffer.from(text.slice(consumed));
+    return kept ? encoder.encode(kept) : undefined;
   };
 
   return tapResponse(response, {
     chunk(bytes) {
-      const frames = splitter.push(decoder.decode(bytes, { stream: true }));
-      if (!hide) {
-        for (const frame of frames) observe(frame.data);
-        return bytes;
-      }
-      let kept = "";
-      for (const frame of frames) {
-        if (!observe(frame.data)) kept += frame.raw;
-      }
-      return kept ? encoder.encode(kept) : undefined;
+      if (!settled) received.push(bytes);
+      return hide ? completeFrames(bytes) : bytes;
     },
     end() {
-      const tail = decoder.decode() + splitter.rest();
-      // The stream ended without a usage chunk: the provider sent none.
-      if (!settled) settle({ kind: "hold", flags: ["no_usage"], ...ids() });
-      return hide && tail ? encoder.encode(tail) : undefined;
+      const tail = heldBack;
+      heldBack = undefined;
+      settleFromReceived(false);
+      return tail;
     },
     stop() {
-      interrupted();
+      settleFromReceived(true);
     },
   });
+}
+
+function endsWith(bytes: Uint8Array, suffix: Uint8Array): boolean {
+  const offset = bytes.length - suffix.length;
+  if (offset < 0) return false;
+  for (let index = 0; index < suffix.length; index++) {
+    if (bytes[offset + index] !== suffix[index]) return false;
+  }
+  return true;
+}
+
+/** Buffer's native byte search, on any Uint8Array, without wrapping it first. */
+function bytesIndexOf(bytes: Uint8Array, pattern: Buffer): number {
+  return Buffer.prototype.indexOf.call(bytes, pattern) as number;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The text of the last `limit` bytes received (a multi-byte character cut at the start only garbles itself). */
+function decodeTail(chunks: readonly Uint8Array[], limit: number): string {
+  let size = 0;
+  let first = chunks.length;
+  while (first > 0 && size < limit) {
+    first -= 1;
+    size += chunks[first]?.length ?? 0;
+  }
+  return decoder.decode(Buffer.concat(chunks.slice(first)));
+}
+
+function payloadsOf(text: string): string[] {
+  return splitFrames(text)
+    .map((frame) => frame.data)
+    .filter((data) => data !== "" && data !== "[DONE]");
+}
+
+function splitFrames(text: string) {
+  const splitter = createSseSplitter();
+  const frames = splitter.push(text);
+  const rest = splitter.rest();
+  if (rest.trim() !== "") frames.push(...splitter.push("\n\n"));
+  return frames;
+}
+
+function isUsageOnly(payload: string): boolean {
+  return payload.includes('"choices":[]');
+}
+
+/** The settle outcome of the last chunk that carries usage, if any. */
+function findUsage(payloads: readonly string[]): Outcome | undefined {
+  for (let index = payloads.length - 1; index >= 0; index--) {
+    const payload = payloads[index] ?? "";
+    if (!payload.includes('"usage"') || USAGE_NULL.test(payload)) continue;
+    let chunk: Record<string, unknown>;
+    try {
+      chunk = JSON.parse(payload) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const usage = chatUsage(chunk.usage);
+    if (!usage) continue;
+    const outcome: Outcome & { kind: "usage" } = { kind: "usage", usage };
+    if (typeof chunk.model === "string") outcome.responseModel = chunk.model;
+    if (typeof chunk.id === "string") outcome.requestId = chunk.id;
+    if (typeof chunk.service_tier === "string") outcome.responseTier = chunk.service_tier;
+    return outcome;
+  }
+  return undefined;
+}
+
+/** The response id and model, from the first chunk that parses. */
+function identify(payloads: readonly string[]): { responseModel?: string; requestId?: string } {
+  for (const payload of payloads) {
+    try {
+      const chunk = JSON.parse(payload) as Record<string, unknown>;
+      const ids: { responseModel?: string; requestId?: string } = {};
+      if (typeof chunk.model === "string") ids.responseModel = chunk.model;
+      if (typeof chunk.id === "string") ids.requestId = chunk.id;
+      return ids;
+    } catch {
+      // a malformed frame: the SDK reports it to the caller
+    }
+  }
+  return {};
 }
