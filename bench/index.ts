@@ -1,0 +1,233 @@
+// `npm run bench`: spendguard's overhead, measured side by side in one run (ratios, not absolute timings).
+//   1. a wrapped vs a raw `chat.completions.create` against the same local fake server (in its own process):
+//      non-streaming and a 1,000-chunk stream (median time per call, rounds interleaved so machine noise hits
+//      both alike);
+//   2. token counting of a 100-turn agent conversation: incremental (memoized) vs a full recount;
+//   3. the memory ledger: reserve + settle pairs per second, sequential and 64 concurrent flows;
+//   4. cold `import("spendguard")` of the built package, in fresh processes, and which heavy modules it loads.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
+import type { ScopeRef } from "../src/stores/types.js";
+import { countChatInput, loadTokenizer } from "../src/tokenize/index.js";
+import { createTokenizer } from "../src/tokenize/tokenizer.js";
+import type { CallRecord } from "../src/types.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+// The wrapper is measured as shipped: the built package (`npm run bench` builds first), not the sources
+// through tsx, whose dev transforms add work to every closure.
+const distEntry = `${root}dist/index.js`;
+if (!existsSync(distEntry)) throw new Error("dist/ is missing: run `npm run build` (npm run bench does)");
+const { BudgetedSession, memoryStore }: typeof import("../src/index.js") = await import(distEntry);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+const fmt = (ms: number) => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`);
+const rows: [string, string, string, string][] = [];
+
+/**
+ * Times raw and wrapped calls alternately, one call each in turn (the order flips every pair), so drift and
+ * noise on a busy machine hit both alike; compares the medians.
+ */
+async function compare(
+  label: string,
+  samples: number,
+  raw: () => Promise<unknown>,
+  wrapped: () => Promise<unknown>,
+): Promise<void> {
+  const rawTimes: number[] = [];
+  const wrappedTimes: number[] = [];
+  const time = async (fn: () => Promise<unknown>, into: number[]) => {
+    const start = performance.now();
+    await fn();
+    into.push(performance.now() - start);
+  };
+  for (let i = 0; i < Math.ceil(samples / 5); i++) {
+    await raw();
+    await wrapped();
+  }
+  for (let i = 0; i < samples; i++) {
+    if (i % 2 === 0) {
+      await time(raw, rawTimes);
+      await time(wrapped, wrappedTimes);
+    } else {
+      await time(wrapped, wrappedTimes);
+      await time(raw, rawTimes);
+    }
+  }
+  const rawMedian = median(rawTimes);
+  const wrappedMedian = median(wrappedTimes);
+  rows.push([label, fmt(rawMedian), fmt(wrappedMedian), `${(wrappedMedian / rawMedian).toFixed(3)}×`]);
+}
+
+/** The fake provider server in a child process, like a real provider outside the caller's event loop. */
+async function startServerProcess(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", `${root}bench/fake-server-process.ts`], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once("data", (data: Buffer) => resolve(data.toString().trim()));
+    child.once("exit", (code) => reject(new Error(`fake server exited with ${code}`)));
+  });
+  return { url, stop: () => child.stdin.end() };
+}
+
+async function wrapperOverhead(): Promise<void> {
+  const server = await startServerProcess();
+  const options = { apiKey: "sk-bench", baseURL: `${server.url}/v1`, maxRetries: 0 };
+  const raw = new OpenAI(options);
+  const session = new BudgetedSession({ budgetUsd: 1_000_000, store: memoryStore({ historyLimit: 100 }) });
+  const wrapped = session.wrap(new OpenAI(options));
+  const params = {
+    model: "gpt-4o-mini",
+    messages: [
+      { role: "system" as const, content: "You are a helpful assistant." },
+      { role: "user" as const, content: "Summarize the benefits of budgets for AI agents in one sentence." },
+    ],
+    max_completion_tokens: 200,
+  };
+  await compare(
+    "chat.completions.create (JSON)",
+    3000,
+    () => raw.chat.completions.create(params),
+    () => wrapped.chat.completions.create(params),
+  );
+
+  const consume = async (client: OpenAI, includeUsage: boolean) => {
+    const stream = await client.chat.completions.create({
+      ...params,
+      max_completion_tokens: 2000,
+      stream: true,
+      ...(includeUsage && { stream_options: { include_usage: true } }),
+    });
+    for await (const _ of stream) {
+      // read every chunk
+    }
+  };
+  await compare(
+    "1,000-chunk stream, caller asks for usage",
+    200,
+    () => consume(raw, true),
+    () => consume(wrapped, true),
+  );
+  await compare(
+    "1,000-chunk stream, usage chunk hidden",
+    200,
+    () => consume(raw, false),
+    () => consume(wrapped, false),
+  );
+  await session.close();
+  server.stop();
+}
+
+async function tokenCounting(): Promise<void> {
+  const tokenizer = await loadTokenizer("o200k_base");
+  const conversation: { role: string; content: string }[] = [
+    { role: "system", content: "You are a research agent." },
+  ];
+  const turns: (typeof conversation)[] = [];
+  for (let turn = 0; turn < 100; turn++) {
+    conversation.push({ role: "user", content: `Question ${turn}: ${"what about the budget ".repeat(20)}` });
+    conversation.push({
+      role: "assistant",
+      content: `Answer ${turn}: ${"the ledger holds the worst case ".repeat(60)}`,
+    });
+    turns.push([...conversation]);
+  }
+  const count = (counter: typeof tokenizer) => {
+    const start = performance.now();
+    for (const messages of turns) countChatInput(counter, { model: "gpt-4o", messages });
+    return performance.now() - start;
+  };
+  const memoized = count(tokenizer);
+  const { countTokens } = await import("gpt-tokenizer/encoding/o200k_base");
+  const plain = createTokenizer("o200k_base", (text) => countTokens(text, { disallowedSpecial: new Set() }), {
+    memo: false,
+  });
+  const full = count(plain);
+  rows.push([
+    "100-turn conversation, counted turn by turn",
+    fmt(full),
+    fmt(memoized),
+    `${(memoized / full).toFixed(3)}×`,
+  ]);
+}
+
+async function ledgerThroughput(): Promise<void> {
+  const store = memoryStore({ historyLimit: 1000 });
+  const scope: ScopeRef = { id: "bench", key: "bench", limit: 1e15, thresholds: [30, 80, 95] };
+  const record = { id: "r", status: "settled", flags: [], scopeIds: ["bench"] } as unknown as CallRecord;
+  let next = 0;
+  const pair = async () => {
+    const holdId = `h${next++}`;
+    await store.reserve({ holdId, amount: 1000, scopes: [scope], now: 0, expiresAt: 1e12, record });
+    await store.settle({ holdId, actual: 900, now: 0, record });
+  };
+  const n = 100_000;
+  let start = performance.now();
+  for (let i = 0; i < n; i++) await pair();
+  const sequential = n / ((performance.now() - start) / 1000);
+  start = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      for (let i = 0; i < n / 64; i++) await pair();
+    }),
+  );
+  const concurrent = n / ((performance.now() - start) / 1000);
+  rows.push([
+    "memory ledger: reserve+settle pairs/s",
+    "sequential",
+    `${Math.round(sequential).toLocaleString()}/s`,
+    "",
+  ]);
+  rows.push([
+    "memory ledger: reserve+settle pairs/s",
+    "64 flows",
+    `${Math.round(concurrent).toLocaleString()}/s`,
+    "",
+  ]);
+}
+
+function coldImport(): void {
+  const entry = distEntry;
+  const script = `
+    const start = performance.now();
+    await import(${JSON.stringify(entry)});
+    const ms = performance.now() - start;
+    const heavy = ["gpt-tokenizer", "genai-prices", "openai/"].filter((name) =>
+      process.moduleLoadList.join(" ").includes(name) || Object.keys(globalThis.require?.cache ?? {}).some((p) => p.includes(name)));
+    console.log(JSON.stringify({ ms, heavy }));`;
+  const runs = Array.from(
+    { length: 9 },
+    () =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }),
+      ) as {
+        ms: number;
+        heavy: string[];
+      },
+  );
+  const loaded = new Set(runs.flatMap((run) => run.heavy));
+  rows.push([
+    'cold import("spendguard") (median of 9 processes)',
+    "",
+    fmt(median(runs.map((run) => run.ms))),
+    loaded.size ? `loaded: ${[...loaded].join(", ")}` : "no tokenizer / price data / SDK loaded",
+  ]);
+}
+
+await wrapperOverhead();
+await tokenCounting();
+await ledgerThroughput();
+coldImport();
+
+const widths = [0, 1, 2, 3].map((column) =>
+  Math.max(
+    ...[["", "raw / before", "wrapped / after", "ratio"], ...rows].map((row) => row[column]?.length ?? 0),
+  ),
+);
+const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ");
+console.log(line(["", "raw / before", "wrapped / after", "ratio"]));
+for (const row of rows) console.log(line(row));
