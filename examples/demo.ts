@@ -13,6 +13,7 @@ if (live && !process.env.OPENAI_API_KEY) {
 
 const BUDGET_USD = 0.02;
 const MODEL = "gpt-4o";
+const MAX_OUTPUT = 300;
 const QUESTIONS = [
   "What limits the range of an electric car in winter?",
   "How do heat pumps change that?",
@@ -29,12 +30,14 @@ const fake = live ? undefined : await startFakeProviders();
 let answer = 0;
 fake?.setDefault("openai.chat", () => ({ content: words(150 + ((answer++ * 97) % 250)) }));
 
+// Warnings fire while a call settles; they are printed after that call's line.
+const warnings: string[] = [];
 const client = BudgetedSession.openai({
   budgetUsd: BUDGET_USD,
   id: "demo-agent",
   onWarning: (warning) =>
-    console.log(
-      color(33, `  ⚠ warning: ${warning.threshold}% of the budget used ($${warning.spent.toFixed(4)})`),
+    warnings.push(
+      `   ⚠ warning: ${warning.threshold}% of the budget used ($${warning.spent.toFixed(5)} spent)`,
     ),
   ...(fake && { apiKey: "sk-offline", clientOptions: { baseURL: fake.openai.baseURL } }),
 });
@@ -54,14 +57,14 @@ for (const [index, question] of QUESTIONS.entries()) {
   const estimate = await session.estimate({
     provider: "openai",
     operation: "chat.completions",
-    params: { model: MODEL, messages, max_completion_tokens: 500 },
+    params: { model: MODEL, messages, max_completion_tokens: MAX_OUTPUT },
   });
   process.stdout.write(`${index + 1}. ${question}\n   worst case $${estimate.costUsd.toFixed(5)} … `);
   try {
     const reply = await client.chat.completions.create({
       model: MODEL,
       messages,
-      max_completion_tokens: 500,
+      max_completion_tokens: MAX_OUTPUT,
     });
     const content = reply.choices[0]?.message.content ?? "";
     messages.push({ role: "assistant", content });
@@ -70,6 +73,7 @@ for (const [index, question] of QUESTIONS.entries()) {
       `charged $${record?.actualUsd.toFixed(5)} (${reply.usage?.prompt_tokens} in / ${reply.usage?.completion_tokens} out)`,
     );
     console.log(`   ${bar(session.getTotalSpent() / BUDGET_USD)}`);
+    for (const warning of warnings.splice(0)) console.log(color(33, warning));
   } catch (error) {
     if (!isSpendguardError(error)) throw error;
     console.log(color(31, "refused"));
