@@ -112,6 +112,14 @@ async function wrapperOverhead(): Promise<void> {
     () => consume(raw, true),
     () => consume(wrapped, true),
   );
+  // What asking for the usage chunk costs by itself (a `"usage":null` on every chunk, one more chunk): the
+  // provider's format, not spendguard's work, but part of what a caller who did not ask for it pays.
+  await compare(
+    "raw stream: with include_usage vs without",
+    200,
+    () => consume(raw, false),
+    () => consume(raw, true),
+  );
   await compare(
     "1,000-chunk stream, usage chunk hidden",
     200,
