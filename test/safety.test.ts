@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import {
-  BudgetedSession,
   BudgetExceededError,
+  BudgetedSession,
   type BudgetStore,
   memoryStore,
   StoreUnavailableError,
@@ -32,7 +32,11 @@ describe("secrets", () => {
     const session = new BudgetedSession({ budgetUsd: 0.001 });
     const client = session.wrap(openaiClient(fake()));
     fake().script("openai.chat", {}, { status: 401 });
-    await client.chat.completions.create({ model: "gpt-4o-mini", messages: user("hi"), max_completion_tokens: 10 });
+    await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: user("hi"),
+      max_completion_tokens: 10,
+    });
     const errors = await Promise.all([
       client.chat.completions.create({ model: "gpt-4o-mini", messages: user("hi") }).catch((e: unknown) => e),
       client.chat.completions.create({ model: "gpt-99", messages: user("hi") }).catch((e: unknown) => e),
@@ -67,7 +71,9 @@ describe("a failing store (fail closed)", () => {
       .create({ model: "gpt-4o-mini", messages: user("hi") })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect((error as StoreUnavailableError).message).toMatch(/The flaky store failed \(connection refused \(reserve\)\)/);
+    expect((error as StoreUnavailableError).message).toMatch(
+      /The flaky store failed \(connection refused \(reserve\)\)/,
+    );
     expect(fake().requests).toHaveLength(0);
   });
 
@@ -92,7 +98,9 @@ describe("a failing store (fail closed)", () => {
       // The hold stays: it settles at its full amount when its lease ends (the safe side).
       expect(session.getReserved()).toBeGreaterThan(0);
       expect(inner.openHolds()).toBe(1);
-      expect(emitted.mock.calls.map((call) => String(call[0])).join("\n")).toMatch(/store failed \(connection reset\)/);
+      expect(emitted.mock.calls.map((call) => String(call[0])).join("\n")).toMatch(
+        /store failed \(connection reset\)/,
+      );
     } finally {
       emitted.mockRestore();
     }
