@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { modelCandidates, stripDateSnapshot, stripProviderPrefix } from "../src/pricing/index.js";
+import { stripDateSnapshot, stripProviderPrefix } from "../src/model-names.js";
+import { modelCandidates } from "../src/pricing/index.js";
 
 describe("stripDateSnapshot", () => {
   it.each([

@@ -1,4 +1,4 @@
 export { type CatalogDependencies, createPriceCatalog } from "./catalog.js";
 export { affordableOutputTokens, rateAt, usageCost, type WorstCaseRequest, worstCaseCost } from "./cost.js";
-export { modelCandidates, stripDateSnapshot, stripProviderPrefix } from "./resolve-model.js";
+export { modelCandidates } from "./resolve-model.js";
 export type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";

@@ -1,5 +1,5 @@
+import { normalizeModelName, perModel } from "../model-names.js";
 import { type ImageTokenEstimate, imageTokenEstimate } from "./image-tokens.js";
-import { normalizeModelName, perModel } from "./model-name.js";
 import { encodingForModel } from "./tokenizer.js";
 import type { ChatInputCount, Tokenizer } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { normalizeModelName, stripSnapshot } from "./model-name.js";
+import { normalizeModelName, stripDateSnapshot } from "../model-names.js";
 
 /*
  * How many input tokens one image can cost when its size is unknown.
@@ -248,7 +248,7 @@ function matches(pattern: string, name: string): boolean {
 
 function findEntry(model: string): ImageModelEntry | undefined {
   const full = normalizeModelName(model);
-  const base = stripSnapshot(full);
+  const base = stripDateSnapshot(full);
   return IMAGE_MODELS.find((entry) => entry.models.some((p) => matches(p, base) || matches(p, full)));
 }
 

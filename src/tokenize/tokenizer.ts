@@ -1,4 +1,4 @@
-import { normalizeModelName, perModel } from "./model-name.js";
+import { normalizeModelName, perModel } from "../model-names.js";
 import type { EncodingName, Tokenizer } from "./types.js";
 
 /**
