@@ -218,12 +218,23 @@ export class BudgetedSession {
   }
 
   /**
-   * Refuse new calls, wait for calls in flight to settle, and close the store if the session created it
-   * (a store you passed in is yours to close).
+   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle, and close the store if the
+   * session created it (a store you passed in is yours to close). A call still open after that, such as a
+   * stream nobody reads, keeps its hold, which settles at its full amount when its lease ends.
    */
-  async close(): Promise<void> {
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.#closed = true;
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref?.();
+    });
+    const drained = (async () => {
+      while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    })();
+    await Promise.race([drained, timeout]);
+    clearTimeout(timer);
     if (this.#ownsStore) await this.#store.close?.();
   }
 

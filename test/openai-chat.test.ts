@@ -767,6 +767,24 @@ describe("the wrapped client", () => {
     expect(session.getReserved()).toBe(0);
   });
 
+  it("close() waits for calls in flight to settle, and gives up on a stream nobody reads", async () => {
+    const { session, client } = wrapped({ budgetUsd: 1 });
+    fake().script("openai.chat", { delayMs: 150 });
+    const call = client.chat.completions.create({ model: "gpt-4o-mini", messages: user("hi") });
+    await until(() => fake().requests.length === 1);
+    await session.close();
+    expect(session.getReserved()).toBe(0);
+    expect(session.getTotalSpent()).toBeGreaterThan(0);
+    await call;
+
+    const other = wrapped({ budgetUsd: 1 });
+    await other.client.chat.completions.create({ model: "gpt-4o-mini", messages: user("hi"), stream: true });
+    const start = Date.now();
+    await other.session.close({ timeoutMs: 100 });
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(other.session.getReserved()).toBeGreaterThan(0);
+  });
+
   it("refuses calls after close() with a typed error", async () => {
     const { session, client } = wrapped({ budgetUsd: 1 });
     await session.close();

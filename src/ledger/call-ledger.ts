@@ -32,7 +32,7 @@ export interface CallLedgerDeps {
   /** Delivers a crossed threshold to the session (in this process) that owns the scope. */
   warn(scopeId: string, threshold: number, balance: Balance): void;
   isClosed(): boolean;
-  /** Tracks calls in flight so `close()` can wait for them. */
+  /** Tracks calls in flight (admitted, not yet settled) so `close()` can wait for them. */
   track(promise: Promise<unknown>): void;
 }
 
@@ -50,6 +50,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
 } {
   const { options, store, clock } = deps;
   const finished = new WeakSet<Admission>();
+  /** Resolves each admitted call's in-flight promise once it has settled. */
+  const settledSignals = new WeakMap<Admission, () => void>();
 
   async function block(info: CallInfo, error: SpendguardError, estimated: Nano = 0): Promise<void> {
     const now = clock();
@@ -130,7 +132,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       }
       deps.observe(result.balances);
       if (result.ok) {
-        return {
+        const admission: Admission = {
           id,
           holdId,
           held: size.amount,
@@ -140,6 +142,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           startedAt: now,
           record,
         };
+        deps.track(new Promise<void>((resolve) => settledSignals.set(admission, resolve)));
+        return admission;
       }
       if (result.reason === "panic") {
         const error = new RuleViolationError(
@@ -164,9 +168,11 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   async function finish(admission: Admission, outcome: Outcome): Promise<void> {
     if (finished.has(admission)) return;
     finished.add(admission);
-    const settling = settle(admission, outcome);
-    deps.track(settling);
-    await settling;
+    try {
+      await settle(admission, outcome);
+    } finally {
+      settledSignals.get(admission)?.();
+    }
   }
 
   async function settle(admission: Admission, outcome: Outcome): Promise<void> {
