@@ -13,8 +13,9 @@ import {
 } from "./options.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import type { PriceCatalog } from "./pricing/types.js";
-import { CHAT_OPERATION, planChat } from "./providers/openai/chat.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
+import { createProviderMemory, type ProviderMemory } from "./providers/openai/operation.js";
+import { OPERATIONS } from "./providers/openai/operations.js";
 import { memoryStore } from "./stores/memory.js";
 import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
 import type {
@@ -47,7 +48,7 @@ export interface OpenAIFactoryOptions extends SessionOptions {
 
 export interface EstimateRequest {
   provider: ProviderId;
-  /** `chat.completions` (or `chat.completions.create`). */
+  /** An SDK method path: `chat.completions` (or `chat.completions.create`), `responses`, `images.generate`, ... */
   operation: string;
   params: unknown;
   tier?: ServiceTier;
@@ -71,6 +72,7 @@ export class BudgetedSession {
   readonly #clock: () => number;
   readonly #ledger: Ledger;
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #memory: ProviderMemory = createProviderMemory();
   #latest: Balance | undefined;
   #scopeRefs: readonly ScopeRef[] | undefined;
   #tallies = emptyTallies();
@@ -135,6 +137,7 @@ export class BudgetedSession {
         ledger: this.#ledger,
         catalog: this.#catalog,
         tier,
+        memory: this.#memory,
         ...(exposeSession && { session: this }),
       });
     }
@@ -199,16 +202,22 @@ export class BudgetedSession {
   /** What a request would cost, without sending it: the worst case strict mode holds and the expected cost. */
   async estimate(request: EstimateRequest): Promise<CostEstimate> {
     if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
-    const operation = request.operation?.endsWith(".create")
-      ? request.operation
-      : `${request.operation}.create`;
-    if (request.provider !== "openai" || operation !== CHAT_OPERATION) {
+    const name = String(request.operation);
+    const operation = OPERATIONS.get(name) ?? OPERATIONS.get(`${name}.create`);
+    if (request.provider !== "openai" || !operation) {
+      const known = [...OPERATIONS.keys()].join(", ");
       throw new InvalidRequestError(
-        `Cannot estimate ${String(request.provider)} ${String(request.operation)}: supported is openai chat.completions`,
+        `Cannot estimate ${String(request.provider)} ${name}: supported are openai ${known}`,
       );
     }
     const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
-    const plan = await planChat(request.params, { catalog: this.#catalog, tier, fromHelper: false });
+    const plan = await operation.plan(request.params, {
+      catalog: this.#catalog,
+      tier,
+      fromHelper: false,
+      args: [request.params],
+      memory: this.#memory,
+    });
     return this.#ledger.estimate(plan);
   }
 

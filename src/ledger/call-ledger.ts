@@ -106,7 +106,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         provider: plan.provider,
         operation: plan.operation,
         model: plan.model,
-        resolvedModel: plan.price.model,
+        resolvedModel: plan.resolvedModel,
         status: "settled",
         estimatedUsd: nanoToUsd(size.worstCase),
         heldUsd: nanoToUsd(size.amount),
@@ -114,8 +114,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         source: "estimated",
         tier: plan.tier,
         stream: plan.stream,
-        priceSource: plan.price.source,
-        flags: plan.price.unpriced ? ["unpriced"] : [],
+        priceSource: plan.priceSource,
+        flags: plan.unpriced ? ["unpriced"] : [],
       };
       let result: Awaited<ReturnType<BudgetStore["reserve"]>>;
       try {
@@ -193,9 +193,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         source = "usage";
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        const tier = tierFromResponse(outcome.responseTier);
-        const price = tier === undefined || tier === plan.tier ? plan.price : await priceAt(plan, tier);
-        actual = usageCost(price, usage, "nearest");
+        actual = await plan.cost(usage, outcome.responseTier);
         break;
       }
       case "estimated":
@@ -203,7 +201,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         flags.push(...outcome.flags);
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        actual = Math.min(held, usageCost(plan.price, usage, "nearest"));
+        actual = Math.min(held, await plan.cost(usage));
         break;
       case "hold":
         flags.push(...outcome.flags);
@@ -254,14 +252,6 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     }
   }
 
-  async function priceAt(plan: CallPlan, tier: ServiceTier) {
-    try {
-      return await deps.catalog.tokenPrice(plan.provider, plan.model, tier);
-    } catch {
-      return plan.price;
-    }
-  }
-
   async function estimate(plan: CallPlan): Promise<CostEstimate> {
     const now = clock();
     const balances = deps.balances(deps.scopes(now), now);
@@ -269,21 +259,26 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     const worst = size.ok ? size.worstCase : size.amount;
     const notes = [...plan.notes, ...size.notes];
     if (!size.ok) notes.push("strict mode would refuse this call now");
-    const inputCost = usageCost(plan.price, { inputTokens: plan.inputTokens, outputTokens: 0 }, "up");
+    const hold = plan.hold;
+    const inputCost =
+      hold.kind === "tokens"
+        ? usageCost(hold.price, { inputTokens: hold.inputTokens, outputTokens: 0 }, "up")
+        : 0;
+    const extra = hold.kind === "tokens" ? (hold.extra ?? 0) : worst;
     return {
       costUsd: nanoToUsd(worst),
       expectedUsd: nanoToUsd(size.ok ? size.expected : worst),
-      inputTokens: plan.inputTokens,
+      inputTokens: hold.kind === "tokens" ? hold.inputTokens : 0,
       outputTokens: size.outputTokens,
       confidence: plan.confidence,
       breakdown: {
         inputUsd: nanoToUsd(Math.min(inputCost, worst)),
-        outputUsd: nanoToUsd(Math.max(0, worst - inputCost)),
-        otherUsd: 0,
+        outputUsd: nanoToUsd(Math.max(0, worst - inputCost - extra)),
+        otherUsd: nanoToUsd(Math.min(extra, worst)),
       },
-      priceSource: plan.price.source,
+      priceSource: plan.priceSource,
       model: plan.model,
-      resolvedModel: plan.price.model,
+      resolvedModel: plan.resolvedModel,
       tier: plan.tier,
       notes,
     };
@@ -296,7 +291,35 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     return true;
   }
 
-  return { sessionId: options.id, admit, finish, estimate, resolvesNullOnRefusal, block };
+  /** Admissions the provider bills later, by the provider's id (a background response, a video). */
+  const later = new Map<string, Admission>();
+
+  function awaitLater(key: string, admission: Admission): void {
+    // Entries past their lease were charged by the store already: forget them.
+    const expired = clock() - options.holdTtlMs;
+    for (const [id, waiting] of later) if (waiting.startedAt < expired) later.delete(id);
+    later.set(key, admission);
+  }
+
+  function settleLater(key: string, outcome: Outcome): boolean {
+    const admission = later.get(key);
+    if (!admission) return false;
+    later.delete(key);
+    void finish(admission, outcome);
+    return true;
+  }
+
+  return {
+    sessionId: options.id,
+    admit,
+    finish,
+    estimate,
+    resolvesNullOnRefusal,
+    block,
+    awaitLater,
+    settleLater,
+    isAwaited: (key) => later.has(key),
+  };
 }
 
 const scopeIdsOf = new WeakMap<readonly ScopeRef[], string[]>();
@@ -335,12 +358,6 @@ function tightest(balances: readonly Balance[]): Balance | undefined {
     }
   }
   return found;
-}
-
-/** Only a tier that costs differently from what was asked changes the price: `flex` and `priority`. */
-function tierFromResponse(tier: string | undefined): ServiceTier | undefined {
-  if (tier === "flex" || tier === "priority") return tier;
-  return undefined;
 }
 
 /** Random per process, then a counter: unique across processes, and cheap on the hot path. */

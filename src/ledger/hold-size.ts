@@ -1,6 +1,6 @@
 import type { Nano } from "../money.js";
 import { affordableOutputTokens, usageCost, worstCaseCost } from "../pricing/cost.js";
-import type { CallPlan } from "./types.js";
+import type { CallPlan, TokenHold } from "./types.js";
 
 /** Output tokens per choice that estimate mode expects when the request allows more. */
 export const EXPECTED_OUTPUT_TOKENS = 1024;
@@ -17,7 +17,7 @@ export type HoldSize =
       worstCase: Nano;
       /** The expected cost. */
       expected: Nano;
-      /** Output tokens per choice the worst case assumes. */
+      /** Output tokens per choice the worst case assumes (0 for calls priced per unit). */
       outputTokens: number;
       /** Set when strict mode must add this output limit to the request. */
       injectLimit?: number;
@@ -32,10 +32,11 @@ export type HoldSize =
     };
 
 /**
- * How much to hold for a call (DESIGN 2.2). Strict: exact input at the highest input rate that can apply plus
- * the maximum output the request allows. When the request sets no output limit, strict mode injects the
- * model's maximum output clamped to what `remaining` affords, and refuses below `minOutputTokens`. A limit the
- * caller set is never raised or lowered. Estimate mode holds the expected cost and injects nothing.
+ * How much to hold for a call (DESIGN 2.2). Calls priced per unit hold their known worst case (estimate mode:
+ * their expected cost). Token calls, strict: exact input at the highest input rate that can apply plus the
+ * maximum output the request allows; when the request sets no output limit, strict mode injects the model's
+ * maximum output clamped to what `remaining` affords, and refuses below `minOutputTokens`. A limit the caller
+ * set is never raised or lowered. Estimate mode holds the expected cost and injects nothing.
  */
 export function sizeHold(
   plan: CallPlan,
@@ -43,25 +44,47 @@ export function sizeHold(
   remaining: Nano,
   minOutputTokens: number,
 ): HoldSize {
-  const { price, inputTokens, choices, cacheWritePossible } = plan;
+  const { hold } = plan;
+  if (hold.kind === "fixed") {
+    const amount = mode === "strict" ? hold.amount : hold.expected;
+    return {
+      ok: true,
+      amount,
+      worstCase: hold.amount,
+      expected: hold.expected,
+      outputTokens: 0,
+      notes: [hold.units],
+    };
+  }
+  return sizeTokenHold(hold, mode, remaining, minOutputTokens);
+}
+
+function sizeTokenHold(
+  hold: TokenHold,
+  mode: "strict" | "estimate",
+  remaining: Nano,
+  minOutputTokens: number,
+): HoldSize {
+  const { price, inputTokens, choices, cacheWritePossible } = hold;
+  const extra = hold.extra ?? 0;
   const notes: string[] = [];
   const worst = (perChoice: number) =>
-    worstCaseCost(price, { inputTokens, outputTokens: perChoice * choices, cacheWritePossible });
-  const modelMax = modelOutputBound(plan);
+    worstCaseCost(price, { inputTokens, outputTokens: perChoice * choices, cacheWritePossible }) + extra;
+  const modelMax = modelOutputBound(hold);
   const expectedPerChoice = Math.min(
-    plan.outputLimit ?? modelMax ?? EXPECTED_OUTPUT_TOKENS,
+    hold.outputLimit ?? modelMax ?? EXPECTED_OUTPUT_TOKENS,
     EXPECTED_OUTPUT_TOKENS,
   );
-  const expected = usageCost(price, { inputTokens, outputTokens: expectedPerChoice * choices }, "up");
+  const expected = usageCost(price, { inputTokens, outputTokens: expectedPerChoice * choices }, "up") + extra;
 
-  if (plan.outputLimit !== undefined) {
-    const amount = worst(plan.outputLimit);
+  if (hold.outputLimit !== undefined) {
+    const amount = worst(hold.outputLimit);
     return {
       ok: true,
       amount: mode === "strict" ? amount : expected,
       worstCase: amount,
       expected,
-      outputTokens: plan.outputLimit,
+      outputTokens: hold.outputLimit,
       notes,
     };
   }
@@ -74,7 +97,8 @@ export function sizeHold(
   }
 
   const affordable = Math.floor(
-    affordableOutputTokens(price, { inputTokens, cacheWritePossible }, Math.max(0, remaining)) / choices,
+    affordableOutputTokens(price, { inputTokens, cacheWritePossible }, Math.max(0, remaining - extra)) /
+      choices,
   );
   // Only the context window bounds the output: the provider enforces its own (smaller) maximum, so sending no
   // limit is safe when the budget covers the whole window, and avoids a limit the API might reject as too large.
@@ -109,9 +133,9 @@ export function sizeHold(
 }
 
 /** The most output tokens per choice the model can produce, from its known maximum or its context window. */
-function modelOutputBound(plan: CallPlan): number | undefined {
-  const { maxOutputTokens, contextWindow } = plan.price;
+function modelOutputBound(hold: TokenHold): number | undefined {
+  const { maxOutputTokens, contextWindow } = hold.price;
   if (maxOutputTokens !== undefined) return maxOutputTokens;
-  if (contextWindow !== undefined) return Math.max(0, contextWindow - plan.inputTokens);
+  if (contextWindow !== undefined) return Math.max(0, contextWindow - hold.inputTokens);
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Nano } from "../money.js";
 import type { TokenPrice } from "../pricing/types.js";
-import type { CallFlag, CallRecord, CostEstimate, ServiceTier, Usage } from "../types.js";
+import type { CallFlag, CallRecord, CostEstimate, PriceSource, ServiceTier, Usage } from "../types.js";
 
 /**
  * The seam between provider adapters and the session's ledger: an adapter turns a request into a plan,
@@ -13,21 +13,46 @@ export interface CallPlan {
   model: string;
   stream: boolean;
   tier: ServiceTier;
-  price: TokenPrice;
-  /** Input tokens as an upper bound of what the provider will bill. */
-  inputTokens: number;
-  /** The caller's own output limit per choice, when the request sets one. */
-  outputLimit?: number;
-  /** Parallel choices (`n`): the output limit applies to each. */
-  choices: number;
-  /** Whether a cache-write rate can apply to the input (it can cost more than plain input). */
-  cacheWritePossible: boolean;
+  /** The model the price was resolved to, and where the price came from. */
+  resolvedModel: string;
+  priceSource: PriceSource;
+  /** Priced as another model through `unknownModel.fallbackModel`. */
+  unpriced?: boolean;
+  /** How much to hold. */
+  hold: TokenHold | FixedHold;
+  /** What a usage costs (the provider's, or one counted by spendguard), at the tier the response reports. */
+  cost(usage: Usage, responseTier?: string): Nano | Promise<Nano>;
   confidence: "high" | "medium" | "low";
   notes: string[];
   /** The params to send: a copy with `limit` set as the output limit when strict mode injects one. */
   paramsWithLimit(limit: number | undefined): unknown;
   /** Whether the response goes through a helper of the SDK (parse, stream, runTools): never resolve null. */
   fromHelper: boolean;
+}
+
+/** Token models: the worst case is the input plus the most output the request allows (DESIGN 2.2). */
+export interface TokenHold {
+  kind: "tokens";
+  price: TokenPrice;
+  /** Input tokens as an upper bound of what the provider will bill. */
+  inputTokens: number;
+  /** The caller's own output limit per choice, when the request sets one. */
+  outputLimit?: number;
+  /** Parallel choices (`n`, `best_of`): the output limit applies to each. */
+  choices: number;
+  /** Whether a cache-write rate can apply to the input (it can cost more than plain input). */
+  cacheWritePossible: boolean;
+  /** Charges beyond tokens that the worst case must include (built-in tool calls, images of an edit). */
+  extra?: Nano;
+}
+
+/** Priced per unit (images, characters, seconds): the worst case is known from the request alone. */
+export interface FixedHold {
+  kind: "fixed";
+  amount: Nano;
+  expected: Nano;
+  /** The units the amount stands for, for estimates and notes (`2 images`, `12 s of video`). */
+  units: string;
 }
 
 export interface Admission {
@@ -47,7 +72,7 @@ export interface Admission {
 export type Outcome =
   /** The provider reported usage. */
   | { kind: "usage"; usage: Usage; responseModel?: string; responseTier?: string; requestId?: string }
-  /** The call was cut short; usage counted from what was seen. Capped at the hold. */
+  /** The call was cut short, or the provider reports no usage: usage counted by spendguard. Capped at the hold. */
   | {
       kind: "estimated";
       usage: Usage;
@@ -69,4 +94,11 @@ export interface CallLedger {
   estimate(plan: CallPlan): Promise<CostEstimate>;
   /** Whether refusals of this session resolve to `null` (an `onBudgetExceeded` callback was given). */
   resolvesNullOnRefusal(error: unknown): boolean;
+  /**
+   * Work the provider bills later (background responses, videos, queued jobs): the hold stays open under the
+   * provider's id until `settleLater` finds its result; a second settle of the same id bills nothing.
+   */
+  awaitLater(key: string, admission: Admission): void;
+  settleLater(key: string, outcome: Outcome): boolean;
+  isAwaited(key: string): boolean;
 }

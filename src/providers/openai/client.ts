@@ -1,30 +1,31 @@
 import { isSpendguardError, type SpendguardError } from "../../errors.js";
 import { meteredFetch } from "../../intercept/metered-fetch.js";
-import { withMeter } from "../../intercept/meters.js";
+import { type TransportMeter, withMeter } from "../../intercept/meters.js";
 import { isProxied, type ProxyPlan, proxyClient } from "../../intercept/proxy.js";
 import type { CallInfo } from "../../ledger/call-ledger.js";
-import type { Admission, CallLedger, Outcome } from "../../ledger/types.js";
+import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import type { Nano } from "../../money.js";
 import type { PriceCatalog } from "../../pricing/types.js";
 import type { ServiceTier } from "../../types.js";
-import { CHAT_OPERATION, type ChatMeter, chatMeter, planChat } from "./chat.js";
+import { callInfo, type Operation, type OperationMeter, type ProviderMemory } from "./operation.js";
+import { LATER_HOOKS, OPERATIONS, PAID_REQUESTS } from "./operations.js";
 
 export interface OpenAIWrapContext {
   ledger: CallLedger & { block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void> };
   catalog: PriceCatalog;
   tier: ServiceTier;
+  memory: ProviderMemory;
   /** Exposed as `client.session` (the one-line factory does this). */
   session?: unknown;
 }
 
-/** Helpers that call `this._client.<resource>.create`: run with our proxy as `_client`, so each call is metered. */
+/** Helpers that call `this._client.<resource>.<method>`: run with our proxy as `_client`, so each call is metered. */
 const HELPERS = new Set([
   "chat.completions.parse",
   "chat.completions.stream",
   "chat.completions.runTools",
-  "beta.chat.completions.parse",
-  "beta.chat.completions.stream",
-  "beta.chat.completions.runTools",
+  "responses.parse",
+  "responses.stream",
 ]);
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -56,8 +57,34 @@ export function wrapOpenAI<T extends object>(client: T, context: OpenAIWrapConte
     throw new TypeError("Expected an OpenAI client (from the `openai` package, version 5 or later)");
   }
   const currentFetch = (client as { fetch?: typeof fetch }).fetch ?? globalThis.fetch;
-  const real = withOptions.call(client, { fetch: meteredFetch(currentFetch) });
+  const real = withOptions.call(client, { fetch: guardedFetch(currentFetch) });
   return proxyFor(real, context);
+}
+
+/** The client's fetch, metered, and refusing a paid request that arrives without a hold (see `unmetered`). */
+function guardedFetch(inner: typeof fetch): typeof fetch {
+  return meteredFetch(inner, { refuse: unmetered }) as typeof fetch;
+}
+
+/**
+ * A paid request with no meter bypassed the resource methods (`client.post("/chat/completions")`, a helper
+ * spendguard does not know): refuse it rather than let it spend unmetered. It answers like an API error that
+ * must not be retried, so the SDK throws at once.
+ */
+function unmetered(url: string, init: RequestInit | undefined): Response | undefined {
+  if ((init?.method ?? "GET").toUpperCase() !== "POST") return undefined;
+  const path = new URL(url).pathname;
+  if (!PAID_REQUESTS.some((pattern) => pattern.test(path))) return undefined;
+  const message =
+    `spendguard refused ${path}: a paid request reached the network without a budget hold. Call it through ` +
+    "the wrapped client's resource methods (e.g. client.chat.completions.create) so that it is metered.";
+  return new Response(
+    JSON.stringify({ error: { message, type: "spendguard_unmetered", code: "unmetered_request" } }),
+    {
+      status: 402,
+      headers: { "content-type": "application/json", "x-should-retry": "false" },
+    },
+  );
 }
 
 function proxyFor<T extends object>(real: T, context: OpenAIWrapContext): T {
@@ -71,7 +98,7 @@ function proxyFor<T extends object>(real: T, context: OpenAIWrapContext): T {
         return {
           value: (options: Record<string, unknown> = {}) => {
             const next = { ...options };
-            if (typeof next.fetch === "function") next.fetch = meteredFetch(next.fetch as typeof fetch);
+            if (typeof next.fetch === "function") next.fetch = guardedFetch(next.fetch as typeof fetch);
             else delete next.fetch; // inherit the metered fetch
             const child = (real as { withOptions(options: object): T }).withOptions(next);
             return proxyFor(child, context);
@@ -82,7 +109,10 @@ function proxyFor<T extends object>(real: T, context: OpenAIWrapContext): T {
     },
     isResource: (value) => "_client" in value,
     method(path, target, fn) {
-      if (path === CHAT_OPERATION) return meteredChatCreate(target, fn, real, APIPromise, context);
+      const operation = OPERATIONS.get(path);
+      if (operation) return meteredMethod(target, fn, operation, real, APIPromise, context);
+      const later = LATER_HOOKS.get(path);
+      if (later) return laterHook(target, fn, later, context.ledger);
       if (HELPERS.has(path)) {
         return (...args: unknown[]) => {
           let shim = shims.get(target);
@@ -101,36 +131,47 @@ function proxyFor<T extends object>(real: T, context: OpenAIWrapContext): T {
 }
 
 /**
- * `chat.completions.create` metered: returns the SDK's own APIPromise class (so `.withResponse()`,
- * `.asResponse()` and helpers keep working) over a response that only starts once the hold is taken.
+ * A paid method, metered: returns the SDK's own APIPromise class (so `.withResponse()`, `.asResponse()` and
+ * helpers keep working) over a response that only starts once the hold is taken.
  */
-function meteredChatCreate(
+function meteredMethod(
   target: object,
   original: AnyFn,
+  operation: Operation,
   real: object,
   APIPromise: APIPromiseClass,
   context: OpenAIWrapContext,
 ): AnyFn {
   const { ledger } = context;
-  return (params: unknown, options?: unknown) => {
-    const fromHelper = hasHelperHeader(options);
+  const optionsArg = operation.paramsArg + 1;
+  return (...args: unknown[]) => {
+    const params = args[operation.paramsArg];
+    const fromHelper = hasHelperHeader(args[optionsArg]);
     let inner: APIPromiseLike | undefined;
     let admission: Admission | undefined;
-    let meter: ChatMeter | undefined;
+    let meter: OperationMeter | undefined;
 
     const started = (async () => {
-      const info = callInfo(params, context.tier);
-      let plan: Awaited<ReturnType<typeof planChat>>;
+      let plan: CallPlan;
       try {
-        plan = await planChat(params, { catalog: context.catalog, tier: context.tier, fromHelper });
+        plan = await operation.plan(params, {
+          catalog: context.catalog,
+          tier: context.tier,
+          fromHelper,
+          args,
+          memory: context.memory,
+        });
       } catch (error) {
-        if (isSpendguardError(error)) await ledger.block(info, error);
+        if (isSpendguardError(error))
+          await ledger.block(callInfo(operation.path, params, context.tier), error);
         throw error;
       }
       admission = await ledger.admit(plan);
-      const admitted = admission;
-      meter = chatMeter(admitted, plan, ledger);
-      inner = original.call(target, admitted.params, withMeter(options, meter)) as APIPromiseLike;
+      meter = operation.meter(admission, plan, ledger);
+      const sent = [...args];
+      sent[operation.paramsArg] = admission.params;
+      sent[optionsArg] = withMeter(args[optionsArg], meter);
+      inner = original.apply(target, sent) as APIPromiseLike;
       return inner.responsePromise;
     })();
 
@@ -141,7 +182,7 @@ function meteredChatCreate(
           : { kind: "failed", reason: failureReason(error) };
         void ledger.finish(admission, outcome);
       } else if (!fromHelper && ledger.resolvesNullOnRefusal(error)) {
-        return refusedProps(error);
+        return refusedProps(error, operation.path);
       }
       throw error;
     });
@@ -154,10 +195,28 @@ function meteredChatCreate(
   };
 }
 
+/** A free method whose response may settle work billed later (`responses.retrieve`, `videos.retrieve`). */
+export interface LaterHook {
+  /** The provider id the call is about, from its arguments. */
+  key(args: readonly unknown[]): string | undefined;
+  optionsArg: number;
+  meter(key: string, ledger: CallLedger): TransportMeter;
+}
+
+function laterHook(target: object, original: AnyFn, hook: LaterHook, ledger: CallLedger): AnyFn {
+  return (...args: unknown[]) => {
+    const key = hook.key(args);
+    if (key === undefined || !ledger.isAwaited(key)) return original.apply(target, args);
+    const sent = [...args];
+    sent[hook.optionsArg] = withMeter(args[hook.optionsArg], hook.meter(key, ledger));
+    return original.apply(target, sent);
+  };
+}
+
 const refused = new WeakSet<object>();
 
 /** What a refused call resolves with in callback mode: `null`, and a 402 for `.asResponse()`. */
-function refusedProps(error: unknown): object {
+function refusedProps(error: unknown, path: string): object {
   const code = isSpendguardError(error) ? error.code : "refused";
   const message = error instanceof Error ? error.message : String(error);
   const props = {
@@ -165,7 +224,7 @@ function refusedProps(error: unknown): object {
       status: 402,
       headers: { "content-type": "application/json", "x-spendguard-refused": code },
     }),
-    options: { method: "post", path: "/chat/completions" },
+    options: { method: "post", path },
     controller: new AbortController(),
     requestLogID: "spendguard-refused",
     retryOfRequestLogID: undefined,
@@ -173,17 +232,6 @@ function refusedProps(error: unknown): object {
   };
   refused.add(props);
   return props;
-}
-
-function callInfo(params: unknown, tier: ServiceTier): CallInfo {
-  const body = (typeof params === "object" && params !== null ? params : {}) as Record<string, unknown>;
-  return {
-    provider: "openai",
-    operation: CHAT_OPERATION,
-    model: typeof body.model === "string" ? body.model : "",
-    stream: body.stream === true,
-    tier,
-  };
 }
 
 function hasHelperHeader(options: unknown): boolean {

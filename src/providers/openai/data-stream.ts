@@ -1,32 +1,52 @@
-import { bufferText, tapResponse } from "../../intercept/body-tap.js";
+import { tapResponse } from "../../intercept/body-tap.js";
 import { createSseSplitter } from "../../intercept/sse.js";
-import type { Outcome } from "../../ledger/types.js";
-import { countStreamedChatOutput } from "../../tokenize/index.js";
-import type { ChatPlan } from "./chat.js";
-import { chatUsage } from "./usage.js";
+import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
+import type { Usage } from "../../types.js";
+import { createMeter, jsonBody, jsonOutcome } from "./meter.js";
+import type { OperationMeter } from "./operation.js";
 
 /**
- * Reads a JSON body before the SDK gets it; calls `done` once with the parsed body, or with `"malformed"`
- * (not a JSON object) / `"interrupted"` (the body failed before its end).
+ * Chat completions and legacy completions: a JSON body, or an SSE stream of data-only frames ending in
+ * `data: [DONE]`, whose usage arrives in a last chunk with `choices: []` when `include_usage` is asked for.
  */
-export async function jsonBody(
-  response: Response,
-  done: (json: object | undefined, error?: "malformed" | "interrupted") => void,
-): Promise<Response> {
-  const read = await bufferText(response);
-  if ("error" in read) {
-    done(undefined, "interrupted");
-    return read.response;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(read.text);
-  } catch {
-    json = undefined;
-  }
-  if (typeof json === "object" && json !== null) done(json);
-  else done(undefined, "malformed");
-  return read.response;
+export interface DataStream {
+  /** Hide the usage chunk (spendguard asked for it; the caller did not). */
+  hide: boolean;
+  /** A reasoning model: an interrupted stream cannot be counted (its hidden tokens never stream). */
+  reasoning: boolean;
+  inputTokens: number;
+  usageOf(raw: unknown): Usage | undefined;
+  /** Output tokens carried by the data payloads of an interrupted stream. */
+  countOutput(payloads: readonly string[]): number;
+}
+
+export function dataStreamMeter(
+  admission: Admission,
+  plan: CallPlan & { inputTokens: number; reasoning: boolean; callerWantsUsage: boolean },
+  ledger: CallLedger,
+  options: {
+    url: RegExp;
+    usageOf(raw: unknown): Usage | undefined;
+    countOutput(payloads: readonly string[]): number;
+  },
+): OperationMeter {
+  const finish = (outcome: Outcome) => void ledger.finish(admission, outcome);
+  return createMeter(options.url, (response) => {
+    const contentType = response.headers.get("content-type") ?? "";
+    if (plan.stream && contentType.includes("text/event-stream")) {
+      const stream: DataStream = {
+        hide: !plan.callerWantsUsage,
+        reasoning: plan.reasoning,
+        inputTokens: plan.inputTokens,
+        usageOf: options.usageOf,
+        countOutput: options.countOutput,
+      };
+      return dataSseTap(response, stream, finish);
+    }
+    return jsonBody(response, (json, error) =>
+      finish(jsonOutcome(json, error, (body) => options.usageOf(body.usage))),
+    );
+  });
 }
 
 const encoder = new TextEncoder();
@@ -47,12 +67,8 @@ const USAGE_NULL = /"usage"\s*:\s*null/;
  * the usage chunk (spendguard injected `include_usage`), only complete frames are handed on, so the frame
  * holding it can be removed.
  */
-export function sseTap(
-  response: Response,
-  context: { plan: ChatPlan; finish: (outcome: Outcome) => void },
-): Response {
-  const { plan, finish } = context;
-  const hide = !plan.callerWantsUsage;
+function dataSseTap(response: Response, stream: DataStream, finish: (outcome: Outcome) => void): Response {
+  const { hide, usageOf } = stream;
   const received: Uint8Array[] = [];
   let heldBack: Uint8Array | undefined;
   let settled = false;
@@ -70,18 +86,15 @@ export function sseTap(
    */
   const settleFromReceived = (interrupted: boolean) => {
     if (settled) return;
-    const tailUsage = findUsage(payloadsOf(decodeTail(received, TAIL_BYTES)));
+    const tailUsage = findUsage(payloadsOf(decodeTail(received, TAIL_BYTES)), usageOf);
     if (tailUsage) return settle(tailUsage);
     const ids = identify(payloadsOf(decodeTail(received.slice(0, 1), Number.POSITIVE_INFINITY)));
     if (!interrupted) return settle({ kind: "hold", flags: ["no_usage"], ...ids });
-    if (plan.reasoning) return settle({ kind: "hold", flags: ["interrupted", "reasoning_unseen"], ...ids });
-    const outputTokens = countStreamedChatOutput(
-      plan.tokenizer,
-      payloadsOf(decoder.decode(Buffer.concat(received))),
-    ).tokens;
+    if (stream.reasoning) return settle({ kind: "hold", flags: ["interrupted", "reasoning_unseen"], ...ids });
+    const outputTokens = stream.countOutput(payloadsOf(decoder.decode(Buffer.concat(received))));
     settle({
       kind: "estimated",
-      usage: { inputTokens: plan.inputTokens, outputTokens },
+      usage: { inputTokens: stream.inputTokens, outputTokens },
       flags: ["interrupted"],
       ...ids,
     });
@@ -120,7 +133,7 @@ export function sseTap(
     let consumed = 0;
     for (const frame of frames) {
       consumed += frame.raw.length;
-      const usage = findUsage([frame.data]);
+      const usage = findUsage([frame.data], usageOf);
       if (usage && isUsageOnly(frame.data)) settle(usage);
       else kept += frame.raw;
     }
@@ -193,7 +206,10 @@ function isUsageOnly(payload: string): boolean {
 }
 
 /** The settle outcome of the last chunk that carries usage, if any. */
-function findUsage(payloads: readonly string[]): Outcome | undefined {
+function findUsage(
+  payloads: readonly string[],
+  usageOf: (raw: unknown) => Usage | undefined,
+): Outcome | undefined {
   for (let index = payloads.length - 1; index >= 0; index--) {
     const payload = payloads[index] ?? "";
     if (!payload.includes('"usage"') || USAGE_NULL.test(payload)) continue;
@@ -203,7 +219,7 @@ function findUsage(payloads: readonly string[]): Outcome | undefined {
     } catch {
       continue;
     }
-    const usage = chatUsage(chunk.usage);
+    const usage = usageOf(chunk.usage);
     if (!usage) continue;
     const outcome: Outcome & { kind: "usage" } = { kind: "usage", usage };
     if (typeof chunk.model === "string") outcome.responseModel = chunk.model;
