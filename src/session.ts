@@ -1,9 +1,8 @@
 import { createRequire } from "node:module";
 import type { OpenAI, ClientOptions as OpenAIClientOptions } from "openai";
 import { InvalidRequestError } from "./errors.js";
-import { type CallInfo, createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
-import type { CallLedger } from "./ledger/types.js";
-import { type Nano, nanoToUsd, usdToNano } from "./money.js";
+import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
+import { nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
   type ResolvedOptions,
@@ -13,6 +12,7 @@ import {
 } from "./options.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import type { PriceCatalog } from "./pricing/types.js";
+import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { createProviderMemory, type ProviderMemory } from "./providers/openai/operation.js";
 import { OPERATIONS } from "./providers/openai/operations.js";
@@ -54,9 +54,7 @@ export interface EstimateRequest {
   tier?: ServiceTier;
 }
 
-type Ledger = CallLedger & {
-  block(info: CallInfo, error: InvalidRequestError, estimated?: Nano): Promise<void>;
-};
+type Ledger = ReturnType<typeof createCallLedger>;
 
 /**
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
@@ -73,6 +71,7 @@ export class BudgetedSession {
   readonly #ledger: Ledger;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #memory: ProviderMemory = createProviderMemory();
+  readonly #settledBatches = new Set<string>();
   #latest: Balance | undefined;
   #scopeRefs: readonly ScopeRef[] | undefined;
   #tallies = emptyTallies();
@@ -219,6 +218,23 @@ export class BudgetedSession {
       memory: this.#memory,
     });
     return this.#ledger.estimate(plan);
+  }
+
+  /**
+   * Charge a finished OpenAI batch at the batch tier, from its `usage` (`batches.create` holds nothing: the
+   * cost is only known once the batch ran). Recorded in full even over budget, flagged `unreserved`; a batch
+   * already settled by this session is not charged again (returns undefined).
+   */
+  async settleBatch(batch: BatchLike, options: { model?: string } = {}): Promise<CallRecord | undefined> {
+    const { plan, usage } = await batchCharge(batch, options.model, this.#catalog);
+    if (this.#settledBatches.has(batch.id)) return undefined;
+    this.#settledBatches.add(batch.id);
+    try {
+      return await this.#ledger.charge(plan, usage, batch.id);
+    } catch (error) {
+      this.#settledBatches.delete(batch.id);
+      throw error;
+    }
   }
 
   /** Attempts through this session (settled, blocked, failed), newest first. */

@@ -31,6 +31,10 @@ export interface Usage {
   outputImageTokens?: number;
   /** Server-side web searches billed per call. */
   webSearches?: number;
+  /** Server-side file searches billed per call (Responses `file_search`). */
+  fileSearches?: number;
+  /** Code interpreter containers (sessions) billed per container. */
+  containers?: number;
   /** Media units, for media pricing (images generated, seconds of audio / video, characters spoken). */
   images?: number;
   seconds?: number;
@@ -59,6 +63,7 @@ export type CallStatus = "settled" | "blocked" | "failed";
  * - `lease_expired`: the hold's lease ended before it settled; charged at the hold.
  * - `unpriced`: priced as another model through `unknownModel.fallbackModel`.
  * - `callback_error`: a user callback threw while this call was recorded.
+ * - `unreserved`: spend recorded after the fact, without a hold (a batch settled with `settleBatch`).
  */
 export type CallFlag =
   | "no_usage"
@@ -68,7 +73,8 @@ export type CallFlag =
   | "overspend"
   | "lease_expired"
   | "unpriced"
-  | "callback_error";
+  | "callback_error"
+  | "unreserved";
 
 /** One attempt through spendguard: allowed and settled, blocked before the network, or failed. */
 export interface CallRecord {

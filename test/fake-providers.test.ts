@@ -562,11 +562,11 @@ describe("recording and scripting", () => {
   });
 
   it("answers an unknown path with an OpenAI-shaped 404 and records it as unknown", async () => {
-    const call = client().embeddings.create({ model: "text-embedding-3-small", input: "hi" });
+    const call = client().vectorStores.create({ name: "docs" });
 
     await expect(call).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(call).rejects.toMatchObject({ type: "invalid_request_error" });
-    expect(lastRequest()).toMatchObject({ route: "unknown", path: "/v1/embeddings", method: "POST" });
+    expect(lastRequest()).toMatchObject({ route: "unknown", path: "/v1/vector_stores", method: "POST" });
   });
 
   it("keeps a raw body that is not JSON as a string", async () => {

@@ -45,3 +45,11 @@ function parseFrame(raw: string): SseFrame {
   }
   return { raw, event, data: data ?? "" };
 }
+
+/** Every frame of a whole SSE text, a last frame without its blank line included. */
+export function splitSse(text: string): SseFrame[] {
+  const splitter = createSseSplitter();
+  const frames = splitter.push(text);
+  if (splitter.rest().trim() !== "") frames.push(...splitter.push("\n\n"));
+  return frames;
+}

@@ -47,6 +47,7 @@ export interface CallInfo {
 
 export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void>;
+  charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord>;
 } {
   const { options, store, clock } = deps;
   const finished = new WeakSet<Admission>();
@@ -291,6 +292,61 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     return true;
   }
 
+  /**
+   * Spend that happened without a hold (a batch, billed after the fact): recorded in full even over budget,
+   * through the same store step as any settle, so history, callbacks and warnings see it.
+   */
+  async function charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord> {
+    const now = clock();
+    const scopes = deps.scopes(now);
+    const actual = await plan.cost(usage);
+    const record: CallRecord = {
+      id: newId("call"),
+      time: now,
+      sessionId: scopes[0]?.id ?? options.id,
+      scopeIds: scopeIds(scopes),
+      provider: plan.provider,
+      operation: plan.operation,
+      model: plan.model,
+      resolvedModel: plan.resolvedModel,
+      status: "settled",
+      estimatedUsd: nanoToUsd(actual),
+      heldUsd: 0,
+      actualUsd: nanoToUsd(actual),
+      usage,
+      source: "usage",
+      tier: plan.tier,
+      stream: false,
+      priceSource: plan.priceSource,
+      flags: plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"],
+      ...(requestId !== undefined && { requestId }),
+    };
+    const holdId = newId("hold");
+    let result: Awaited<ReturnType<BudgetStore["settle"]>>;
+    try {
+      await store.reserve({
+        holdId,
+        amount: 0,
+        scopes,
+        now,
+        expiresAt: now + options.holdTtlMs,
+        record,
+        force: true,
+      });
+      result = await store.settle({ holdId, actual, now, record });
+    } catch (cause) {
+      throw new StoreUnavailableError(store.name, cause);
+    }
+    deps.observe(result.balances);
+    deps.recorded(record);
+    runCallback("onCost", deps.callbacks.onCost, record);
+    for (const warning of result.warnings) {
+      const balance = result.balances.find((entry) => entry.key === warning.key);
+      if (balance) deps.warn(warning.id, warning.threshold, balance);
+    }
+    return record;
+  }
+
   /** Admissions the provider bills later, by the provider's id (a background response, a video). */
   const later = new Map<string, Admission>();
 
@@ -316,6 +372,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     estimate,
     resolvesNullOnRefusal,
     block,
+    charge,
     awaitLater,
     settleLater,
     isAwaited: (key) => later.has(key),

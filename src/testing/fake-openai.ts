@@ -1,5 +1,6 @@
 import { countChatInput, encodingForModel, loadTokenizer } from "../tokenize/index.js";
 import type { FakeErrorDetails, FakeExchange, FakeReply, FakeRoute, SseFrame } from "./fake-providers.js";
+import { splitEvery, splitInto, splitWords } from "./fake-text.js";
 
 /**
  * OpenAI chat completions on the real wire format (checked against openai 6.x: `ChatCompletion`,
@@ -330,33 +331,4 @@ async function countPromptTokens(body: unknown, model: string): Promise<number> 
     tool_choice: request.tool_choice,
     response_format: request.response_format,
   }).tokens;
-}
-
-/** Words with their leading whitespace, so that joining the pieces gives the text back. */
-function splitWords(text: string): string[] {
-  const words: string[] = text.match(/\s*\S+/g) ?? [];
-  const rest = text.slice(words.join("").length);
-  if (rest !== "") {
-    if (words.length > 0) words[words.length - 1] += rest;
-    else words.push(rest);
-  }
-  return words;
-}
-
-function splitEvery(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  for (let start = 0; start < text.length; start += size) pieces.push(text.slice(start, start + size));
-  return pieces;
-}
-
-/** `count` pieces of nearly equal length (fewer when the text is shorter than `count`). */
-function splitInto(text: string, count: number): string[] {
-  const parts = Math.max(1, Math.min(Math.floor(count), text.length));
-  const pieces: string[] = [];
-  for (let index = 0; index < parts; index += 1) {
-    const start = Math.floor((index * text.length) / parts);
-    const end = Math.floor(((index + 1) * text.length) / parts);
-    pieces.push(text.slice(start, end));
-  }
-  return pieces.filter((piece) => piece !== "");
 }

@@ -1,6 +1,31 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type OpenAIChatReply, openaiErrorBody, openaiRoutes } from "./fake-openai.js";
+import {
+  type OpenAIImagesReply,
+  type OpenAISpeechReply,
+  type OpenAITranscriptionReply,
+  type OpenAIVideoReply,
+  type OpenAIVideoRetrieveReply,
+  openaiMediaRoutes,
+} from "./fake-openai-media.js";
+import {
+  type OpenAIBatchReply,
+  type OpenAIBatchRetrieveReply,
+  type OpenAICompletionReply,
+  type OpenAIEmbeddingReply,
+  type OpenAIFilesReply,
+  type OpenAIModelsReply,
+  type OpenAIModerationReply,
+  openaiMiscRoutes,
+} from "./fake-openai-misc.js";
+import {
+  type OpenAIInputTokensReply,
+  type OpenAIResponsesReply,
+  type OpenAIResponsesRetrieveReply,
+  openaiResponsesRoutes,
+} from "./fake-openai-responses.js";
+import { parseMultipart } from "./multipart.js";
 
 /**
  * A local HTTP server that speaks the providers' real wire formats, so the official SDK clients talk to it
@@ -56,6 +81,21 @@ export interface FakeReply {
 /** Route name → the reply type that route accepts. A new route adds a line here. */
 export interface FakeReplies {
   "openai.chat": OpenAIChatReply;
+  "openai.responses": OpenAIResponsesReply;
+  "openai.responses.retrieve": OpenAIResponsesRetrieveReply;
+  "openai.responses.inputTokens": OpenAIInputTokensReply;
+  "openai.completions": OpenAICompletionReply;
+  "openai.embeddings": OpenAIEmbeddingReply;
+  "openai.images": OpenAIImagesReply;
+  "openai.speech": OpenAISpeechReply;
+  "openai.transcriptions": OpenAITranscriptionReply;
+  "openai.videos": OpenAIVideoReply;
+  "openai.videos.retrieve": OpenAIVideoRetrieveReply;
+  "openai.batches": OpenAIBatchReply;
+  "openai.batches.retrieve": OpenAIBatchRetrieveReply;
+  "openai.models": OpenAIModelsReply;
+  "openai.moderations": OpenAIModerationReply;
+  "openai.files": OpenAIFilesReply;
 }
 
 export type FakeRouteName = keyof FakeReplies;
@@ -70,10 +110,16 @@ export interface RecordedRequest {
   method: string;
   /** The path without the query string. */
   path: string;
+  /** The query string's parameters (the last value when a name repeats). */
+  query: Record<string, string>;
   /** Lower-case names; repeated headers are joined with `, `. */
   headers: Record<string, string>;
-  /** Parsed JSON; the raw string when it is not JSON; `undefined` when the request had no body. */
+  /**
+   * Parsed JSON; a `FakeMultipartBody` for multipart/form-data; the raw string when it is neither;
+   * `undefined` when the request had no body.
+   */
   body: unknown;
+  /** The body decoded as UTF-8 (binary file parts come out mangled here; read them from `body.files`). */
   rawBody: string;
   /** The client closed the connection before the response finished (a `break`, an abort, a timeout). */
   closedEarly: boolean;
@@ -98,7 +144,10 @@ export interface FakeProviders {
   script<N extends FakeRouteName>(route: N, ...replies: FakeReplySource<FakeReplies[N]>[]): void;
   /** The reply used when the route's queue is empty. */
   setDefault<N extends FakeRouteName>(route: N, reply: FakeReplySource<FakeReplies[N]>): void;
-  /** Clear queues, defaults and recorded requests. Response ids keep counting up. */
+  /**
+   * Clear queues, defaults, recorded requests and what the routes stored (background responses, files,
+   * batches, videos). Response ids keep counting up.
+   */
   reset(): void;
   /** Close the server and every open connection, streams in flight included. */
   close(): Promise<void>;
@@ -121,14 +170,18 @@ export interface FakeExchange<R extends FakeReply = FakeReply> {
   readonly reply: R;
   /** A number unique on this server, for response ids. */
   readonly seq: number;
-  /** Send a whole response. Applies the `malformed` and `drop-mid-body` faults. */
-  send(status: number, body: string, contentType: string): Promise<void>;
+  /** Send a whole response (text or bytes). Applies the `malformed` and `drop-mid-body` faults. */
+  send(status: number, body: string | Uint8Array, contentType: string): Promise<void>;
   json(status: number, body: unknown): Promise<void>;
   /**
    * Stream the frames with `chunkDelayMs` between them, stopping when the client goes away. Applies the
-   * stream faults; `errorFrame` is what the provider sends for `error-event`.
+   * stream faults; `errorFrame` is what the provider sends for `error-event` (a function gets the index of
+   * the frame it replaces, for providers that number their events).
    */
-  sse(frames: readonly SseFrame[], options: { errorFrame: SseFrame }): Promise<void>;
+  sse(
+    frames: readonly SseFrame[],
+    options: { errorFrame: SseFrame | ((index: number) => SseFrame) },
+  ): Promise<void>;
 }
 
 export interface FakeRoute<R extends FakeReply = FakeReply> {
@@ -137,12 +190,19 @@ export interface FakeRoute<R extends FakeReply = FakeReply> {
   /** Matched against the path without the query string. */
   path: string | RegExp;
   handle(exchange: FakeExchange<R>): Promise<void>;
+  /** Forget what the route stored, on `reset()`. */
+  reset?(): void;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 
 export async function startFakeProviders(options: FakeProvidersOptions = {}): Promise<FakeProviders> {
-  const routes: FakeRoute[] = [...openaiRoutes()];
+  const routes: FakeRoute[] = [
+    ...openaiRoutes(),
+    ...openaiResponsesRoutes(),
+    ...openaiMediaRoutes(),
+    ...openaiMiscRoutes(),
+  ];
   const queues = new Map<FakeRouteName, FakeReplySource<FakeReply>[]>();
   const defaults = new Map<FakeRouteName, FakeReplySource<FakeReply>>();
   const requests: RecordedRequest[] = [];
@@ -167,18 +227,23 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse, n: number): Promise<void> {
     const link = watchConnection(req, res);
-    const rawBody = await readBody(req);
+    const bodyBytes = await readBody(req);
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const search = queryAt < 0 ? "" : url.slice(queryAt + 1);
+    const headers = flattenHeaders(req);
     const route = routes.find((candidate) => candidate.method === method && matches(candidate.path, path));
     const record: RecordedRequest = {
       id: `req_${n}`,
       route: route?.name ?? "unknown",
       method,
       path,
-      headers: flattenHeaders(req),
-      body: parseBody(rawBody),
-      rawBody,
+      query: Object.fromEntries(new URLSearchParams(search)),
+      headers,
+      body: parseBody(bodyBytes, headers["content-type"]),
+      rawBody: bodyBytes.toString("utf8"),
       // Nothing was written yet, so a closed connection here is the client's doing.
       closedEarly: link.isClosed(),
       chunksSent: 0,
@@ -239,6 +304,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
       queues.clear();
       defaults.clear();
       requests.length = 0;
+      for (const route of routes) route.reset?.();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -342,7 +408,10 @@ function createExchange(
     res.end(bytes);
   };
 
-  const sse = async (frames: readonly SseFrame[], options: { errorFrame: SseFrame }): Promise<void> => {
+  const sse = async (
+    frames: readonly SseFrame[],
+    options: { errorFrame: SseFrame | ((index: number) => SseFrame) },
+  ): Promise<void> => {
     if (link.isClosed()) return;
     res.writeHead(200, {
       ...baseHeaders(),
@@ -372,7 +441,13 @@ function createExchange(
           link.drop();
           return;
         }
-        const bad = fault === "error-event" ? options.errorFrame : truncateFrame(frame);
+        const { errorFrame } = options;
+        const bad =
+          fault === "error-event"
+            ? typeof errorFrame === "function"
+              ? errorFrame(index)
+              : errorFrame
+            : truncateFrame(frame);
         await link.write(formatSseFrame(bad));
         request.chunksSent += 1;
         res.end();
@@ -429,19 +504,24 @@ function matches(pattern: string | RegExp, path: string): boolean {
   return typeof pattern === "string" ? pattern === path : pattern.test(path);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     req.on("data", (part: Buffer) => parts.push(part));
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(parts)));
     // An aborted upload: record what arrived.
-    req.on("error", () => resolve(Buffer.concat(parts).toString("utf8")));
-    req.on("close", () => resolve(Buffer.concat(parts).toString("utf8")));
+    req.on("error", () => resolve(Buffer.concat(parts)));
+    req.on("close", () => resolve(Buffer.concat(parts)));
   });
 }
 
-function parseBody(raw: string): unknown {
-  if (raw === "") return undefined;
+function parseBody(bytes: Buffer, contentType: string | undefined): unknown {
+  if (bytes.length === 0) return undefined;
+  const multipart = contentType?.toLowerCase().startsWith("multipart/form-data")
+    ? parseMultipart(bytes, contentType)
+    : undefined;
+  if (multipart) return multipart;
+  const raw = bytes.toString("utf8");
   try {
     return JSON.parse(raw);
   } catch {

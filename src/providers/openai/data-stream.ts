@@ -1,5 +1,5 @@
 import { tapResponse } from "../../intercept/body-tap.js";
-import { createSseSplitter } from "../../intercept/sse.js";
+import { splitSse } from "../../intercept/sse.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import type { Usage } from "../../types.js";
 import { createMeter, jsonBody, jsonOutcome } from "./meter.js";
@@ -128,7 +128,7 @@ function dataSseTap(response: Response, stream: DataStream, finish: (outcome: Ou
   /** Decodes a region holding the usage frame, settles from it, and re-encodes the other frames. */
   const withoutUsageFrame = (region: Buffer, mayBeIncomplete: boolean): Uint8Array | undefined => {
     const text = decoder.decode(region);
-    const frames = splitFrames(text);
+    const frames = splitSse(text);
     let kept = "";
     let consumed = 0;
     for (const frame of frames) {
@@ -188,17 +188,9 @@ function decodeTail(chunks: readonly Uint8Array[], limit: number): string {
 }
 
 function payloadsOf(text: string): string[] {
-  return splitFrames(text)
+  return splitSse(text)
     .map((frame) => frame.data)
     .filter((data) => data !== "" && data !== "[DONE]");
-}
-
-function splitFrames(text: string) {
-  const splitter = createSseSplitter();
-  const frames = splitter.push(text);
-  const rest = splitter.rest();
-  if (rest.trim() !== "") frames.push(...splitter.push("\n\n"));
-  return frames;
 }
 
 function isUsageOnly(payload: string): boolean {

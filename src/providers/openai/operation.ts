@@ -44,8 +44,8 @@ export interface OperationMeter extends TransportMeter {
 export interface ProviderMemory {
   /** Tokens a stored response carries into a follow-up (`previous_response_id`): its input plus output. */
   responseTokens: BoundedMap<string, number>;
-  /** Seconds of a generated video (a remix costs as long as its source). */
-  videoSeconds: BoundedMap<string, number>;
+  /** Videos this session generated: a remix or an edit costs what its source does. */
+  videos: BoundedMap<string, { model: string; seconds: number; size: string }>;
 }
 
 export interface BoundedMap<K, V> {
@@ -66,7 +66,7 @@ export function boundedMap<K, V>(limit = 10_000): BoundedMap<K, V> {
 }
 
 export function createProviderMemory(): ProviderMemory {
-  return { responseTokens: boundedMap(), videoSeconds: boundedMap() };
+  return { responseTokens: boundedMap(), videos: boundedMap() };
 }
 
 // ---------------------------------------------------------------------------------------------------------

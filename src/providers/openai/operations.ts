@@ -1,14 +1,38 @@
+import { speech, transcriptions, translations } from "./audio.js";
 import { chatCompletions } from "./chat.js";
 import type { LaterHook } from "./client.js";
+import { legacyCompletions } from "./completions.js";
+import { embeddings } from "./embeddings.js";
+import { imagesEdit, imagesGenerate, imagesVariation } from "./images.js";
 import type { Operation } from "./operation.js";
+import { responsesCancel, responsesCompact, responsesCreate, responsesRetrieve } from "./responses.js";
+import { videosCreate, videosEdit, videosExtend, videosRemix, videosRetrieve } from "./videos.js";
 
 /** Every metered method of the OpenAI client, by its SDK path. */
 export const OPERATIONS = new Map<string, Operation>(
-  ([chatCompletions] as Operation[]).map((operation) => [operation.path, operation]),
+  (
+    [
+      chatCompletions,
+      legacyCompletions,
+      responsesCreate,
+      responsesCompact,
+      embeddings,
+      imagesGenerate,
+      imagesEdit,
+      imagesVariation,
+      speech,
+      transcriptions,
+      translations,
+      videosCreate,
+      videosRemix,
+      videosEdit,
+      videosExtend,
+    ] as Operation[]
+  ).map((operation) => [operation.path, operation]),
 );
 
-/** Free methods whose responses can settle work billed later. */
-export const LATER_HOOKS = new Map<string, LaterHook>();
+/** Free methods whose responses settle work billed later (background responses, videos). */
+export const LATER_HOOKS = new Map<string, LaterHook>([responsesRetrieve, responsesCancel, videosRetrieve]);
 
 /** Request paths that cost money: a POST to one of them without a meter is refused. */
 export const PAID_REQUESTS: readonly RegExp[] = [...OPERATIONS.values()].map((operation) => operation.url);
