@@ -113,4 +113,96 @@ describe("the hard cap (strict mode)", () => {
       { numRuns: 4, seed: 20261125 },
     );
   }, 120_000);
+
+  it("holds across a random mix of chat, responses, embeddings and image calls sharing one budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0.05, 0.5),
+        async (seed, budgetUsd) => {
+          const fake = context.fake;
+          fake.reset();
+          const random = seeded(seed);
+          const words = (limit: number) =>
+            "word ".repeat(Math.max(1, Math.floor(random() * Math.min(limit, 300)))).trim();
+          fake.setDefault("openai.chat", (request) => {
+            const body = request.body as Record<string, number | undefined>;
+            const limit = Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000);
+            return { content: words(limit) };
+          });
+          fake.setDefault("openai.responses", (request) => {
+            const limit = (request.body as { max_output_tokens?: number }).max_output_tokens ?? 4000;
+            return { content: words(limit) };
+          });
+          const store = memoryStore({ historyLimit: 10_000 });
+          const session = new BudgetedSession({ budgetUsd, store });
+          const client = session.wrap(openaiClient(fake));
+          const prompt = () =>
+            Array.from(
+              { length: 1 + Math.floor(random() * 100) },
+              () => WORDS[Math.floor(random() * WORDS.length)],
+            ).join(" ");
+          const limit = () => (random() < 0.3 ? undefined : 1 + Math.floor(random() * 500));
+
+          const calls = Array.from({ length: 400 }, async () => {
+            await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 100)));
+            const kind = random();
+            if (kind < 0.3) {
+              const max = limit();
+              await client.chat.completions.create({
+                model: "gpt-4o-mini",
+                messages: [{ role: "user", content: prompt() }],
+                ...(max !== undefined && { max_completion_tokens: max }),
+              });
+            } else if (kind < 0.6) {
+              const max = limit();
+              const params = {
+                model: "gpt-4o",
+                input: prompt(),
+                ...(max !== undefined && { max_output_tokens: max }),
+              };
+              if (random() < 0.5) {
+                await client.responses.create(params);
+              } else {
+                const stream = await client.responses.create({ ...params, stream: true });
+                const stopAfter = random() < 0.5 ? Math.floor(random() * 10) : Infinity;
+                let seen = 0;
+                for await (const _ of stream) if (++seen > stopAfter) break;
+              }
+            } else if (kind < 0.8) {
+              await client.embeddings.create({
+                model: "text-embedding-3-small",
+                input: [prompt(), prompt()],
+              });
+            } else {
+              const quality = ["low", "medium", "high", "auto"][Math.floor(random() * 4)] as "low";
+              await client.images.generate({
+                model: "gpt-image-1",
+                prompt: prompt(),
+                quality,
+                n: 1 + Math.floor(random() * 2),
+              });
+            }
+          });
+          const results = await Promise.allSettled(calls);
+          await session.close();
+
+          for (const result of results) {
+            if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
+          }
+          const admitted = results.filter((result) => result.status === "fulfilled").length;
+          expect(admitted).toBeGreaterThan(5);
+          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
+          expect(session.getReserved()).toBe(0);
+          expect(store.openHolds()).toBe(0);
+          const settled = (await session.history()).filter((record) => record.status === "settled");
+          expect(settled).toHaveLength(admitted);
+          expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
+          const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
+          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+        },
+      ),
+      { numRuns: 3, seed: 20261126 },
+    );
+  }, 120_000);
 });

@@ -126,7 +126,55 @@ export function openaiResponsesRoutes(): FakeRoute<any>[] {
     path: /^\/v1\/responses\/[^/]+$/,
     handle: (exchange) => handleDelete(exchange, stored),
   };
-  return [{ ...responses, reset: () => stored.clear() }, inputTokens, retrieve, cancel, remove];
+  const compact: FakeRoute<OpenAIResponsesReply> = {
+    name: "openai.responses",
+    method: "POST",
+    path: "/v1/responses/compact",
+    handle: (exchange) => handleCompact(exchange),
+  };
+  return [{ ...responses, reset: () => stored.clear() }, compact, inputTokens, retrieve, cancel, remove];
+}
+
+/** `responses.compact`: a `response.compaction` with one summary message, billed like a response. */
+async function handleCompact(exchange: FakeExchange<OpenAIResponsesReply>): Promise<void> {
+  const { reply, request, seq } = exchange;
+  const body = asObject(request.body);
+  if (!body) return invalidBody(exchange);
+  if (typeof body.model !== "string") {
+    return sendError(exchange, 400, { message: "Missing required parameter: 'model'.", param: "model" });
+  }
+  if (await sendScriptedError(exchange)) return;
+  const summary = reply.content ?? "Summary of the conversation so far.";
+  const inputTokens = reply.usage?.input_tokens ?? (await countResponsesInput(body, body.model));
+  const outputTokens = summary.split(/\s+/).filter(Boolean).length;
+  const usage =
+    reply.usage === null
+      ? undefined
+      : mergeUsage(
+          {
+            input_tokens: inputTokens,
+            input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+            output_tokens: outputTokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: inputTokens + outputTokens,
+          },
+          (reply.usage ?? {}) as JsonObject,
+        );
+  return exchange.json(200, {
+    id: reply.id ?? `cmp_${seq}`,
+    object: "response.compaction",
+    created_at: Math.floor(Date.now() / 1000),
+    output: [
+      {
+        id: `msg_${seq}`,
+        type: "message",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: summary, annotations: [] }],
+      },
+    ],
+    ...(usage && { usage }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------

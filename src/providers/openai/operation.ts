@@ -144,22 +144,24 @@ export async function priceAndTokenizer(
 
 /**
  * What a token usage costs, at the tier the response reports when that tier costs differently (`flex`,
- * `priority`: a request sent at `auto` may be served at either), plus any charges beyond tokens.
+ * `priority`: a request sent at `auto` may be served at either), plus any charges beyond tokens (`extra`
+ * prices those itself, so `tokensOnly` removes them from what the token price sees).
  */
 export function tokenCost(
   catalog: PriceCatalog,
   model: string,
   price: TokenPrice,
-  extra?: (usage: Usage) => Nano,
+  extra?: { charges(usage: Usage): Nano; tokensOnly(usage: Usage): Usage },
 ): CallPlan["cost"] {
   return (usage, responseTier) => {
     const tier = responseTier === "flex" || responseTier === "priority" ? responseTier : undefined;
-    const add = extra ? extra(usage) : 0;
-    if (tier === undefined || tier === price.tier) return usageCost(price, usage, "nearest") + add;
+    const add = extra ? extra.charges(usage) : 0;
+    const tokens = extra ? extra.tokensOnly(usage) : usage;
+    if (tier === undefined || tier === price.tier) return usageCost(price, tokens, "nearest") + add;
     return catalog
       .tokenPrice("openai", model, tier)
       .catch(() => price)
-      .then((repriced) => usageCost(repriced, usage, "nearest") + add);
+      .then((repriced) => usageCost(repriced, tokens, "nearest") + add);
   };
 }
 

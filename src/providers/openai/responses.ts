@@ -150,7 +150,10 @@ async function planResponse(path: string, params: unknown, context: PlanContext)
       cacheWritePossible: price.cacheWrite !== undefined,
       ...(toolCalls > 0 && { extra: toolCalls * perCall }),
     },
-    cost: tokenCost(context.catalog, model, price, (usage) => toolCharges(usage, body.tools, model, price)),
+    cost: tokenCost(context.catalog, model, price, {
+      charges: (usage) => toolCharges(usage, body.tools, model, price),
+      tokensOnly: (usage) => ({ ...usage, webSearches: undefined }),
+    }),
     confidence,
     notes,
     tokenizer,
@@ -283,10 +286,12 @@ function toolFee(tool: BuiltInTool, model: string, price: TokenPrice): Nano {
     });
     return quote?.perImage ?? 0;
   }
+  // Two sources price searches (genai-prices and the media table): the dearer applies.
+  const perCall = toolCallPrice(tool.type, model, memoryLimit(tool.config))?.perCall ?? 0;
   if (tool.type.startsWith("web_search") && price.webSearchPerThousand !== undefined) {
-    return Math.ceil(price.webSearchPerThousand / 1000);
+    return Math.max(perCall, Math.ceil(price.webSearchPerThousand / 1000));
   }
-  return toolCallPrice(tool.type, model)?.perCall ?? 0;
+  return perCall;
 }
 
 /** Charges for the built-in tool calls a response made, beyond its tokens. */
@@ -294,12 +299,18 @@ function toolCharges(usage: Usage, tools: unknown, model: string, price: TokenPr
   let total = 0;
   const configured = builtInTools(tools);
   const find = (type: string) =>
-    configured.find((tool) => tool.type === type) ?? { type, config: {} as Record<string, unknown> };
+    configured.find((tool) => tool.type.startsWith(type)) ?? { type, config: {} as Record<string, unknown> };
   if (usage.webSearches) total += usage.webSearches * toolFee(find("web_search"), model, price);
   if (usage.fileSearches) total += usage.fileSearches * toolFee(find("file_search"), model, price);
   if (usage.containers) total += usage.containers * toolFee(find("code_interpreter"), model, price);
   if (usage.images) total += usage.images * toolFee(find("image_generation"), model, price);
   return total;
+}
+
+/** A code interpreter's container memory tier, when the tool names one. */
+function memoryLimit(config: Record<string, unknown>): { memoryLimit?: string } {
+  const container = config.container as { memory_limit?: unknown } | undefined;
+  return typeof container?.memory_limit === "string" ? { memoryLimit: container.memory_limit } : {};
 }
 
 function stringOr(value: unknown): string | undefined {
