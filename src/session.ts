@@ -12,10 +12,11 @@ import {
 } from "./options.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import type { PriceCatalog } from "./pricing/types.js";
+import { createProviderMemory } from "./providers/memory.js";
 import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
-import { createProviderMemory, type ProviderMemory } from "./providers/openai/operation.js";
 import { OPERATIONS } from "./providers/openai/operations.js";
+import type { ProviderMemory } from "./providers/types.js";
 import { memoryStore } from "./stores/memory.js";
 import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
 import type {

@@ -4,11 +4,15 @@
  * child resources get cached child proxies, and the SDK's own result objects are returned as they are.
  */
 export interface ProxyPlan {
-  /** The function to expose for the method at `path` (e.g. `chat.completions.create`), or undefined to bind it. */
+  /**
+   * The function to expose for the method at `path` (e.g. `chat.completions.create`), or undefined to bind it.
+   * `self` is the proxy of the object the method lives on.
+   */
   method(
     path: string,
     target: object,
     value: (...args: unknown[]) => unknown,
+    self: object,
   ): ((...args: unknown[]) => unknown) | undefined;
   /** Properties the root proxy answers itself (e.g. `session`, `withOptions`). */
   root(prop: string | symbol): { value: unknown } | undefined;
@@ -40,7 +44,7 @@ function proxyAt<T extends object>(target: T, path: string, plan: ProxyPlan, isR
       if (typeof value === "function") {
         const fn = value as (...args: unknown[]) => unknown;
         const childPath = typeof prop === "string" ? joinPath(path, prop) : "";
-        exposed = (childPath && plan.method(childPath, object, fn)) ?? fn.bind(object);
+        exposed = (childPath && plan.method(childPath, object, fn, proxy)) ?? fn.bind(object);
       } else if (
         typeof value === "object" &&
         value !== null &&

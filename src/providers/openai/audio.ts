@@ -14,9 +14,10 @@ import {
 } from "../../pricing/media.js";
 import { encodingForModel, loadTokenizer } from "../../tokenize/index.js";
 import type { Usage } from "../../types.js";
-import { eventSseTap } from "./event-stream.js";
-import { createMeter, jsonBody } from "./meter.js";
-import { type Operation, type PlanContext, requireBody, requireModel } from "./operation.js";
+import { eventSseTap } from "../event-stream.js";
+import { createMeter, jsonBody } from "../meter.js";
+import { requireBody, requireModel } from "../request.js";
+import type { Operation, PlanContext } from "../types.js";
 import { transcriptionUsage } from "./usage.js";
 
 const PER_MTOK = 1_000_000;

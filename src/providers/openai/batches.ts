@@ -2,7 +2,7 @@ import { InvalidRequestError } from "../../errors.js";
 import type { CallPlan } from "../../ledger/types.js";
 import type { PriceCatalog } from "../../pricing/types.js";
 import type { Usage } from "../../types.js";
-import { tokenCost } from "./operation.js";
+import { tokenCost } from "../token-plan.js";
 import { responsesUsage } from "./usage.js";
 
 /** The parts of an OpenAI `Batch` that `settleBatch` reads. */
@@ -61,7 +61,7 @@ export async function batchCharge(
       priceSource: price.source,
       ...(price.unpriced && { unpriced: true }),
       hold: { kind: "fixed", amount: 0, expected: 0, units: "a finished batch" },
-      cost: tokenCost(catalog, name, price),
+      cost: tokenCost(catalog, "openai", name, price),
       confidence: "high",
       notes: [],
       paramsWithLimit: () => undefined,

@@ -2,16 +2,10 @@ import { InvalidRequestError } from "../../errors.js";
 import type { CallPlan } from "../../ledger/types.js";
 import { countChatInput, countStreamedChatOutput } from "../../tokenize/index.js";
 import type { Tokenizer } from "../../tokenize/types.js";
+import { requestTier, requireBody, requireModel } from "../request.js";
+import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
+import type { Operation } from "../types.js";
 import { dataStreamMeter } from "./data-stream.js";
-import {
-  type Operation,
-  priceAndTokenizer,
-  requestTier,
-  requireBody,
-  requireModel,
-  tokenCost,
-  tokenPlanBase,
-} from "./operation.js";
 import { chatUsage, isReasoningModel } from "./usage.js";
 
 export const CHAT_OPERATION = "chat.completions.create";
@@ -49,7 +43,7 @@ export async function planChat(
   const tier = requestTier(body.service_tier, context.tier);
   const outputLimit = readOutputLimit(body, ["max_completion_tokens", "max_tokens"]);
   const choices = readChoices(body.n);
-  const { price, tokenizer } = await priceAndTokenizer(context.catalog, model, tier);
+  const { price, tokenizer } = await priceAndTokenizer(context.catalog, "openai", model, tier);
 
   let count: ReturnType<typeof countChatInput>;
   try {
@@ -67,7 +61,7 @@ export async function planChat(
 
   const streamOptions = body.stream_options as Record<string, unknown> | undefined | null;
   return {
-    ...tokenPlanBase(price, context, model, tier),
+    ...tokenPlanBase("openai", price, context, model, tier),
     operation: CHAT_OPERATION,
     stream,
     hold: {
@@ -79,7 +73,7 @@ export async function planChat(
       // OpenAI caches prompts automatically: where a cache-write price exists it can apply to any request.
       cacheWritePossible: price.cacheWrite !== undefined,
     },
-    cost: tokenCost(context.catalog, model, price),
+    cost: tokenCost(context.catalog, "openai", model, price),
     confidence: count.confidence,
     notes: count.notes,
     tokenizer,

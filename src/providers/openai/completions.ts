@@ -1,16 +1,10 @@
 import { InvalidRequestError } from "../../errors.js";
 import type { Tokenizer } from "../../tokenize/types.js";
+import { readCount, requireBody, requireModel } from "../request.js";
+import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
+import type { Operation } from "../types.js";
 import { type ChatPlan, readChoices } from "./chat.js";
 import { dataStreamMeter } from "./data-stream.js";
-import {
-  type Operation,
-  priceAndTokenizer,
-  readCount,
-  requireBody,
-  requireModel,
-  tokenCost,
-  tokenPlanBase,
-} from "./operation.js";
 import { chatUsage } from "./usage.js";
 
 const PATH = "completions.create";
@@ -26,14 +20,14 @@ export const legacyCompletions: Operation<ChatPlan> = {
     const body = requireBody(params, PATH);
     const model = requireModel(body, PATH);
     const stream = body.stream === true;
-    const { price, tokenizer } = await priceAndTokenizer(context.catalog, model, context.tier);
+    const { price, tokenizer } = await priceAndTokenizer(context.catalog, "openai", model, context.tier);
     const prompts = promptTokens(tokenizer, body.prompt);
     const suffix = typeof body.suffix === "string" ? tokenizer.count(body.suffix) : 0;
     const perPrompt = Math.max(readChoices(body.n), readChoices(body.best_of, "best_of"));
     const inputTokens = prompts.tokens + suffix * prompts.count;
     const streamOptions = body.stream_options as Record<string, unknown> | undefined | null;
     return {
-      ...tokenPlanBase(price, context, model, context.tier),
+      ...tokenPlanBase("openai", price, context, model, context.tier),
       operation: PATH,
       stream,
       // Every prompt of a batch prompt is completed `best_of` times (at least `n`), each up to max_tokens.
@@ -45,7 +39,7 @@ export const legacyCompletions: Operation<ChatPlan> = {
         choices: perPrompt * prompts.count,
         cacheWritePossible: false,
       },
-      cost: tokenCost(context.catalog, model, price),
+      cost: tokenCost(context.catalog, "openai", model, price),
       confidence: "high",
       notes:
         body.max_tokens === undefined

@@ -2,8 +2,8 @@ import { tapResponse } from "../../intercept/body-tap.js";
 import { splitSse } from "../../intercept/sse.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import type { Usage } from "../../types.js";
-import { createMeter, jsonBody, jsonOutcome } from "./meter.js";
-import type { OperationMeter } from "./operation.js";
+import { createMeter, jsonBody, jsonOutcome } from "../meter.js";
+import type { OperationMeter } from "../types.js";
 
 /**
  * Chat completions and legacy completions: a JSON body, or an SSE stream of data-only frames ending in

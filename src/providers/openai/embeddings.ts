@@ -1,15 +1,10 @@
 import { InvalidRequestError } from "../../errors.js";
 import type { CallPlan } from "../../ledger/types.js";
 import type { Tokenizer } from "../../tokenize/types.js";
-import { createMeter, jsonBody, jsonOutcome } from "./meter.js";
-import {
-  type Operation,
-  priceAndTokenizer,
-  requireBody,
-  requireModel,
-  tokenCost,
-  tokenPlanBase,
-} from "./operation.js";
+import { createMeter, jsonBody, jsonOutcome } from "../meter.js";
+import { requireBody, requireModel } from "../request.js";
+import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
+import type { Operation } from "../types.js";
 import { embeddingsUsage } from "./usage.js";
 
 const PATH = "embeddings.create";
@@ -22,14 +17,14 @@ export const embeddings: Operation = {
   async plan(params, context): Promise<CallPlan> {
     const body = requireBody(params, PATH);
     const model = requireModel(body, PATH);
-    const { price, tokenizer } = await priceAndTokenizer(context.catalog, model, context.tier);
+    const { price, tokenizer } = await priceAndTokenizer(context.catalog, "openai", model, context.tier);
     const inputTokens = inputTokensOf(tokenizer, body.input);
     return {
-      ...tokenPlanBase(price, context, model, context.tier),
+      ...tokenPlanBase("openai", price, context, model, context.tier),
       operation: PATH,
       stream: false,
       hold: { kind: "tokens", price, inputTokens, outputLimit: 0, choices: 1, cacheWritePossible: false },
-      cost: tokenCost(context.catalog, model, price),
+      cost: tokenCost(context.catalog, "openai", model, price),
       confidence: "high",
       notes: [],
       paramsWithLimit: () => ({ ...body }),

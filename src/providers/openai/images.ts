@@ -6,9 +6,10 @@ import { imageInputTokenBound, imagePrice } from "../../pricing/media.js";
 import type { TokenPrice } from "../../pricing/types.js";
 import { encodingForModel, loadTokenizer } from "../../tokenize/index.js";
 import type { Usage } from "../../types.js";
-import { eventSseTap, parseObject } from "./event-stream.js";
-import { createMeter, jsonBody } from "./meter.js";
-import { type Operation, type PlanContext, readCount, requireBody } from "./operation.js";
+import { eventSseTap, parseObject } from "../event-stream.js";
+import { createMeter, jsonBody } from "../meter.js";
+import { readCount, requireBody } from "../request.js";
+import type { Operation, PlanContext } from "../types.js";
 import { imagesUsage } from "./usage.js";
 
 /** Output image tokens of one partial image in a stream (OpenAI's image generation guide). */

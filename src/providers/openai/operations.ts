@@ -1,10 +1,9 @@
+import type { LaterHook, Operation } from "../types.js";
 import { speech, transcriptions, translations } from "./audio.js";
 import { chatCompletions } from "./chat.js";
-import type { LaterHook } from "./client.js";
 import { legacyCompletions } from "./completions.js";
 import { embeddings } from "./embeddings.js";
 import { imagesEdit, imagesGenerate, imagesVariation } from "./images.js";
-import type { Operation } from "./operation.js";
 import { responsesCancel, responsesCompact, responsesCreate, responsesRetrieve } from "./responses.js";
 import { videosCreate, videosEdit, videosExtend, videosRemix, videosRetrieve } from "./videos.js";
 

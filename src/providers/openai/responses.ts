@@ -7,22 +7,12 @@ import type { TokenPrice } from "../../pricing/types.js";
 import { countChatInput } from "../../tokenize/index.js";
 import type { Tokenizer } from "../../tokenize/types.js";
 import type { Usage } from "../../types.js";
+import { eventSseTap, parseObject } from "../event-stream.js";
+import { createMeter, jsonBody } from "../meter.js";
+import { readCount, requestTier, requireBody, requireModel } from "../request.js";
+import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
+import type { LaterHook, Operation, PlanContext, ProviderMemory } from "../types.js";
 import { readOutputLimit } from "./chat.js";
-import type { LaterHook } from "./client.js";
-import { eventSseTap, parseObject } from "./event-stream.js";
-import { createMeter, jsonBody } from "./meter.js";
-import {
-  type Operation,
-  type PlanContext,
-  type ProviderMemory,
-  priceAndTokenizer,
-  readCount,
-  requestTier,
-  requireBody,
-  requireModel,
-  tokenCost,
-  tokenPlanBase,
-} from "./operation.js";
 import { isReasoningModel, responsesUsage } from "./usage.js";
 
 const CREATE = "responses.create";
@@ -79,7 +69,7 @@ async function planResponse(path: string, params: unknown, context: PlanContext)
   const body = requireBody(params, path);
   const model = requireModel(body, path);
   const tier = requestTier(body.service_tier, context.tier);
-  const { price, tokenizer } = await priceAndTokenizer(context.catalog, model, tier);
+  const { price, tokenizer } = await priceAndTokenizer(context.catalog, "openai", model, tier);
   const reasoning = isReasoningModel(price.model) || body.reasoning !== undefined;
   const notes: string[] = [];
   let confidence: CallPlan["confidence"] = "high";
@@ -137,7 +127,7 @@ async function planResponse(path: string, params: unknown, context: PlanContext)
   const outputLimit = path === CREATE ? readOutputLimit(body, ["max_output_tokens"]) : undefined;
   const compactLimit = path === COMPACT ? (price.maxOutputTokens ?? price.contextWindow) : undefined;
   const plan: ResponsesPlan = {
-    ...tokenPlanBase(price, context, model, tier),
+    ...tokenPlanBase("openai", price, context, model, tier),
     operation: path,
     stream: body.stream === true,
     hold: {
@@ -150,7 +140,7 @@ async function planResponse(path: string, params: unknown, context: PlanContext)
       cacheWritePossible: price.cacheWrite !== undefined,
       ...(toolCalls > 0 && { extra: toolCalls * perCall }),
     },
-    cost: tokenCost(context.catalog, model, price, {
+    cost: tokenCost(context.catalog, "openai", model, price, {
       charges: (usage) => toolCharges(usage, body.tools, model, price),
       tokensOnly: (usage) => ({ ...usage, webSearches: undefined }),
     }),

@@ -2,9 +2,9 @@ import { InvalidRequestError, UnknownPriceError } from "../../errors.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import { mulDiv } from "../../money.js";
 import { videoMaxSeconds, videoPrice } from "../../pricing/media.js";
-import type { LaterHook } from "./client.js";
-import { createMeter, jsonBody } from "./meter.js";
-import { type Operation, type PlanContext, type ProviderMemory, requireBody } from "./operation.js";
+import { createMeter, jsonBody } from "../meter.js";
+import { requireBody } from "../request.js";
+import type { LaterHook, Operation, PlanContext, ProviderMemory } from "../types.js";
 
 const DEFAULT_MODEL = "sora-2";
 const DEFAULT_SECONDS = 4;

@@ -1,7 +1,7 @@
-import { bufferText } from "../../intercept/body-tap.js";
-import type { Outcome } from "../../ledger/types.js";
-import type { Usage } from "../../types.js";
-import type { OperationMeter } from "./operation.js";
+import { bufferText } from "../intercept/body-tap.js";
+import type { Outcome } from "../ledger/types.js";
+import type { Usage } from "../types.js";
+import type { OperationMeter } from "./types.js";
 
 /**
  * A meter for one call: matches the paid request by its path, remembers whether a failed attempt may have

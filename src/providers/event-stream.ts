@@ -1,6 +1,6 @@
-import { tapResponse } from "../../intercept/body-tap.js";
-import { type SseFrame, splitSse } from "../../intercept/sse.js";
-import type { Outcome } from "../../ledger/types.js";
+import { tapResponse } from "../intercept/body-tap.js";
+import { type SseFrame, splitSse } from "../intercept/sse.js";
+import type { Outcome } from "../ledger/types.js";
 
 /** How a stream of named events (Responses, images, audio) settles. */
 export interface EventStreamSettlement {

@@ -1,0 +1,236 @@
+import { isSpendguardError, type SpendguardError } from "../errors.js";
+import type { CallInfo } from "../ledger/call-ledger.js";
+import type { Admission, CallLedger, CallPlan, Outcome } from "../ledger/types.js";
+import type { Nano } from "../money.js";
+import type { PriceCatalog } from "../pricing/types.js";
+import { callInfo } from "../providers/request.js";
+import type {
+  LaterHook,
+  Operation,
+  OperationMeter,
+  PlanContext,
+  ProviderMemory,
+} from "../providers/types.js";
+import type { ServiceTier } from "../types.js";
+import { withMeter } from "./meters.js";
+import { type ProxyPlan, proxyClient } from "./proxy.js";
+
+/**
+ * Wrapping a Stainless-generated SDK client (openai, @anthropic-ai/sdk): the same Proxy, the same metered
+ * methods returning the SDK's own APIPromise, the same later-settlement hooks; each provider says which
+ * methods are paid and how its transport is installed.
+ */
+export interface SdkWrapSpec {
+  provider: string;
+  operations: ReadonlyMap<string, Operation>;
+  laterHooks: ReadonlyMap<string, LaterHook>;
+  /**
+   * SDK helpers that call other methods of the client: `"client"` runs them with our proxy as `this._client`
+   * (openai's `parse`, `stream`, `runTools`), `"resource"` with the resource's proxy as `this` (Anthropic's
+   * `messages.stream` calls `this.create`). Either way each call they make is metered.
+   */
+  helpers: ReadonlyMap<string, "client" | "resource">;
+  /** The options to give `withOptions` so the derived client keeps the metered transport. */
+  derive(options: Record<string, unknown>): Record<string, unknown>;
+}
+
+export interface SdkWrapContext {
+  ledger: CallLedger & { block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void> };
+  catalog: PriceCatalog;
+  tier: ServiceTier;
+  memory: ProviderMemory;
+  /** Exposed as `client.session` (the one-line factories do this). */
+  session?: unknown;
+  countTokens?: PlanContext["countTokens"];
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+interface APIPromiseLike {
+  responsePromise: Promise<unknown>;
+  parseResponse: (client: unknown, props: unknown) => unknown;
+}
+
+type APIPromiseClass = new (
+  client: unknown,
+  responsePromise: Promise<unknown>,
+  parse: (client: unknown, props: unknown) => unknown,
+) => Promise<unknown>;
+
+/** `real` already has the metered transport installed; returns the Proxy user code gets. */
+export function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
+  const APIPromise = apiPromiseClass(real);
+  const shims = new WeakMap<object, object>();
+  let proxy: T;
+  const plan: ProxyPlan = {
+    root(prop) {
+      if (prop === "session" && context.session !== undefined) return { value: context.session };
+      if (prop === "withOptions") {
+        return {
+          value: (options: Record<string, unknown> = {}) => {
+            const child = (real as { withOptions(options: object): T }).withOptions(
+              spec.derive({ ...options }),
+            );
+            return wrapSdkClient(child, spec, context);
+          },
+        };
+      }
+      return undefined;
+    },
+    isResource: (value) => "_client" in value,
+    method(path, target, fn, self) {
+      const operation = spec.operations.get(path);
+      if (operation) return meteredMethod(target, fn, operation, real, APIPromise, spec, context);
+      const later = spec.laterHooks.get(path);
+      if (later) return laterHook(target, fn, later, context.ledger);
+      const helper = spec.helpers.get(path);
+      if (helper === "resource") return (...args: unknown[]) => fn.apply(self, args);
+      if (helper === "client") {
+        return (...args: unknown[]) => {
+          let shim = shims.get(target);
+          if (!shim) {
+            shim = Object.create(target, { _client: { value: proxy } }) as object;
+            shims.set(target, shim);
+          }
+          return fn.apply(shim, args);
+        };
+      }
+      return undefined;
+    },
+  };
+  proxy = proxyClient(real, plan);
+  return proxy;
+}
+
+/**
+ * A paid method, metered: returns the SDK's own APIPromise class (so `.withResponse()`, `.asResponse()` and
+ * helpers keep working) over a response that only starts once the hold is taken.
+ */
+function meteredMethod(
+  target: object,
+  original: AnyFn,
+  operation: Operation,
+  real: object,
+  APIPromise: APIPromiseClass,
+  spec: SdkWrapSpec,
+  context: SdkWrapContext,
+): AnyFn {
+  const { ledger } = context;
+  const optionsArg = operation.paramsArg + 1;
+  return (...args: unknown[]) => {
+    const params = args[operation.paramsArg];
+    const fromHelper = hasHelperHeader(args[optionsArg]);
+    let inner: APIPromiseLike | undefined;
+    let admission: Admission | undefined;
+    let meter: OperationMeter | undefined;
+
+    const started = (async () => {
+      let plan: CallPlan;
+      try {
+        plan = await operation.plan(params, {
+          catalog: context.catalog,
+          tier: context.tier,
+          fromHelper,
+          args,
+          memory: context.memory,
+          ...(context.countTokens && { countTokens: context.countTokens }),
+        });
+      } catch (error) {
+        if (isSpendguardError(error)) {
+          await ledger.block(callInfo(spec.provider, operation.path, params, context.tier), error);
+        }
+        throw error;
+      }
+      admission = await ledger.admit(plan);
+      meter = operation.meter(admission, plan, ledger);
+      const sent = [...args];
+      sent[operation.paramsArg] = admission.params;
+      sent[optionsArg] = withMeter(args[optionsArg], meter);
+      inner = original.apply(target, sent) as APIPromiseLike;
+      return inner.responsePromise;
+    })();
+
+    const responsePromise = started.then(undefined, (error: unknown) => {
+      if (admission) {
+        const outcome: Outcome = meter?.mayBeBilled
+          ? { kind: "hold", flags: ["interrupted"] }
+          : { kind: "failed", reason: failureReason(error) };
+        void ledger.finish(admission, outcome);
+      } else if (!fromHelper && ledger.resolvesNullOnRefusal(error)) {
+        return refusedProps(error, operation.path);
+      }
+      throw error;
+    });
+
+    return new APIPromise(real, responsePromise, (client, props) => {
+      if (refused.has(props as object)) return null;
+      if (!inner) throw new Error("spendguard: response parsed before the request was sent");
+      return inner.parseResponse(client, props);
+    });
+  };
+}
+
+function laterHook(target: object, original: AnyFn, hook: LaterHook, ledger: CallLedger): AnyFn {
+  return (...args: unknown[]) => {
+    const key = hook.key(args);
+    if (key === undefined || !ledger.isAwaited(key)) return original.apply(target, args);
+    const sent = [...args];
+    sent[hook.optionsArg] = withMeter(args[hook.optionsArg], hook.meter(key, ledger));
+    return original.apply(target, sent);
+  };
+}
+
+const refused = new WeakSet<object>();
+
+/** What a refused call resolves with in callback mode: `null`, and a 402 for `.asResponse()`. */
+function refusedProps(error: unknown, path: string): object {
+  const code = isSpendguardError(error) ? error.code : "refused";
+  const message = error instanceof Error ? error.message : String(error);
+  const props = {
+    response: new Response(JSON.stringify({ error: { type: code, code, message } }), {
+      status: 402,
+      headers: { "content-type": "application/json", "x-spendguard-refused": code },
+    }),
+    options: { method: "post", path },
+    controller: new AbortController(),
+    requestLogID: "spendguard-refused",
+    retryOfRequestLogID: undefined,
+    startTime: Date.now(),
+  };
+  refused.add(props);
+  return props;
+}
+
+function hasHelperHeader(options: unknown): boolean {
+  const headers = (options as { headers?: unknown } | undefined)?.headers;
+  if (!headers || typeof headers !== "object") return false;
+  if (headers instanceof Headers) return headers.has("x-stainless-helper-method");
+  return Object.keys(headers).some((name) => name.toLowerCase() === "x-stainless-helper-method");
+}
+
+function failureReason(error: unknown): string {
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number") return `http_${status}`;
+  return error instanceof Error ? error.name : "error";
+}
+
+const apiPromiseClasses = new WeakMap<object, APIPromiseClass>();
+
+/**
+ * The SDK's APIPromise class of this client's module instance (an app may load both the ESM and CJS builds):
+ * read from a request whose options never resolve, so nothing is sent.
+ */
+function apiPromiseClass(client: object): APIPromiseClass {
+  const key = Object.getPrototypeOf(client) as object;
+  const known = apiPromiseClasses.get(key);
+  if (known) return known;
+  const request = (client as { request?: (options: Promise<never>) => unknown }).request;
+  if (typeof request !== "function") throw new TypeError("Expected an SDK client with a `request` method");
+  const probe = request.call(client, new Promise<never>(() => {})) as Partial<APIPromiseLike> & object;
+  if (!(probe instanceof Promise) || !("responsePromise" in probe) || !("parseResponse" in probe)) {
+    throw new TypeError("This SDK version is not supported: its APIPromise has an unknown shape");
+  }
+  const Class = probe.constructor as APIPromiseClass;
+  apiPromiseClasses.set(key, Class);
+  return Class;
+}
