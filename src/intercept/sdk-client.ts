@@ -12,26 +12,29 @@ import type {
   ProviderMemory,
 } from "../providers/types.js";
 import type { ServiceTier } from "../types.js";
+import { meteredFetch } from "./metered-fetch.js";
 import { withMeter } from "./meters.js";
-import { type ProxyPlan, proxyClient } from "./proxy.js";
+import { isProxied, type ProxyPlan, proxyClient } from "./proxy.js";
 
 /**
- * Wrapping a Stainless-generated SDK client (openai, @anthropic-ai/sdk): the same Proxy, the same metered
- * methods returning the SDK's own APIPromise, the same later-settlement hooks; each provider says which
- * methods are paid and how its transport is installed.
+ * Wrapping a Stainless-generated SDK client (openai, @anthropic-ai/sdk): a copy of the client whose fetch is
+ * metered, behind a Proxy whose paid methods return the SDK's own APIPromise; each provider says which methods
+ * are paid and how it words a refusal.
  */
 export interface SdkWrapSpec {
   provider: string;
+  /** What to call the client in an error (`an OpenAI client (from the openai package, version 5 or later)`). */
+  expected: string;
   operations: ReadonlyMap<string, Operation>;
   laterHooks: ReadonlyMap<string, LaterHook>;
   /**
-   * SDK helpers that call other methods of the client: `"client"` runs them with our proxy as `this._client`
-   * (openai's `parse`, `stream`, `runTools`), `"resource"` with the resource's proxy as `this` (Anthropic's
-   * `messages.stream` calls `this.create`). Either way each call they make is metered.
+   * SDK helpers that call other methods of the client (`chat.completions.stream`, `messages.stream`,
+   * `beta.messages.toolRunner`): they run with `this` over the resource's proxy and `this._client` the
+   * client's proxy, so every call they make is metered.
    */
-  helpers: ReadonlyMap<string, "client" | "resource">;
-  /** The options to give `withOptions` so the derived client keeps the metered transport. */
-  derive(options: Record<string, unknown>): Record<string, unknown>;
+  helpers: ReadonlySet<string>;
+  /** The body of the error response that refuses an unmetered paid request, in the provider's error format. */
+  refusal(message: string): object;
 }
 
 export interface SdkWrapContext {
@@ -57,8 +60,22 @@ type APIPromiseClass = new (
   parse: (client: unknown, props: unknown) => unknown,
 ) => Promise<unknown>;
 
-/** `real` already has the metered transport installed; returns the Proxy user code gets. */
-export function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
+/** A Proxy over a copy of `client` whose fetch is metered: every paid method passes the session's ledger. */
+export function wrapStainlessClient<T extends object>(
+  client: T,
+  spec: SdkWrapSpec,
+  context: SdkWrapContext,
+): T {
+  if (isProxied(client))
+    throw new TypeError("This client is already wrapped by spendguard; wrap the original client");
+  const withOptions = (client as { withOptions?: (options: object) => T }).withOptions;
+  if (typeof withOptions !== "function") throw new TypeError(`Expected ${spec.expected}`);
+  const currentFetch = (client as { fetch?: Fetch }).fetch ?? globalThis.fetch;
+  const real = withOptions.call(client, { fetch: guardedFetch(currentFetch, spec) });
+  return wrapSdkClient(real, spec, context);
+}
+
+function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
   const APIPromise = apiPromiseClass(real);
   const shims = new WeakMap<object, object>();
   let proxy: T;
@@ -68,9 +85,12 @@ export function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, cont
       if (prop === "withOptions") {
         return {
           value: (options: Record<string, unknown> = {}) => {
-            const child = (real as { withOptions(options: object): T }).withOptions(
-              spec.derive({ ...options }),
-            );
+            const derived = { ...options };
+            // A fetch of the caller's gets metered too; without one, the child inherits the metered fetch.
+            if (typeof derived.fetch === "function")
+              derived.fetch = guardedFetch(derived.fetch as Fetch, spec);
+            else delete derived.fetch;
+            const child = (real as { withOptions(options: object): T }).withOptions(derived);
             return wrapSdkClient(child, spec, context);
           },
         };
@@ -82,24 +102,51 @@ export function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, cont
       const operation = spec.operations.get(path);
       if (operation) return meteredMethod(target, fn, operation, real, APIPromise, spec, context);
       const later = spec.laterHooks.get(path);
-      if (later) return laterHook(target, fn, later, context.ledger);
-      const helper = spec.helpers.get(path);
-      if (helper === "resource") return (...args: unknown[]) => fn.apply(self, args);
-      if (helper === "client") {
-        return (...args: unknown[]) => {
-          let shim = shims.get(target);
-          if (!shim) {
-            shim = Object.create(target, { _client: { value: proxy } }) as object;
-            shims.set(target, shim);
-          }
-          return fn.apply(shim, args);
-        };
-      }
-      return undefined;
+      if (later) return laterHook(target, fn, later, context);
+      if (!spec.helpers.has(path)) return undefined;
+      return (...args: unknown[]) => {
+        let shim = shims.get(self);
+        if (!shim) {
+          shim = Object.create(self, { _client: { value: proxy } }) as object;
+          shims.set(self, shim);
+        }
+        return fn.apply(shim, args);
+      };
     },
   };
   proxy = proxyClient(real, plan);
   return proxy;
+}
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The client's fetch, metered, refusing a paid request that arrives without a hold. */
+function guardedFetch(inner: Fetch, spec: SdkWrapSpec): Fetch {
+  const paid = [...spec.operations.values()].map((operation) => operation.url);
+  return meteredFetch(inner, { refuse: (url, init) => unmetered(url, init, paid, spec) });
+}
+
+/**
+ * A paid request with no meter bypassed the resource methods (`client.post("/v1/messages")`, a helper
+ * spendguard does not know): refuse it rather than let it spend unmetered. It answers like an API error that
+ * must not be retried, so the SDK throws at once.
+ */
+function unmetered(
+  url: string,
+  init: RequestInit | undefined,
+  paid: readonly RegExp[],
+  spec: SdkWrapSpec,
+): Response | undefined {
+  if ((init?.method ?? "GET").toUpperCase() !== "POST") return undefined;
+  const path = new URL(url).pathname;
+  if (!paid.some((pattern) => pattern.test(path))) return undefined;
+  const message =
+    `spendguard refused ${path}: a paid request reached the network without a budget hold. Call it through ` +
+    "the wrapped client's resource methods (e.g. client.messages.create) so that it is metered.";
+  return new Response(JSON.stringify(spec.refusal(message)), {
+    status: 402,
+    headers: { "content-type": "application/json", "x-should-retry": "false" },
+  });
 }
 
 /**
@@ -170,12 +217,15 @@ function meteredMethod(
   };
 }
 
-function laterHook(target: object, original: AnyFn, hook: LaterHook, ledger: CallLedger): AnyFn {
+function laterHook(target: object, original: AnyFn, hook: LaterHook, context: SdkWrapContext): AnyFn {
   return (...args: unknown[]) => {
     const key = hook.key(args);
-    if (key === undefined || !ledger.isAwaited(key)) return original.apply(target, args);
+    if (key === undefined || !context.ledger.isAwaited(key)) return original.apply(target, args);
     const sent = [...args];
-    sent[hook.optionsArg] = withMeter(args[hook.optionsArg], hook.meter(key, ledger));
+    sent[hook.optionsArg] = withMeter(
+      args[hook.optionsArg],
+      hook.meter(key, context.ledger, context.catalog),
+    );
     return original.apply(target, sent);
   };
 }

@@ -197,6 +197,12 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         actual = await plan.cost(usage, outcome.responseTier);
         break;
       }
+      case "cost":
+        usage = outcome.usage;
+        source = "usage";
+        requestId = outcome.requestId;
+        actual = outcome.actual;
+        break;
       case "estimated":
         usage = outcome.usage;
         flags.push(...outcome.flags);

@@ -80,6 +80,8 @@ export type Outcome =
       responseModel?: string;
       requestId?: string;
     }
+  /** The provider reported usage that the adapter priced itself (several models in one batch). */
+  | { kind: "cost"; actual: Nano; usage?: Usage; requestId?: string }
   /** Nothing reliable is known: charge the hold (the provider may have billed all of it). */
   | { kind: "hold"; flags: CallFlag[]; responseModel?: string; requestId?: string }
   /** The provider refused or failed before doing billable work: release the hold. */

@@ -42,7 +42,7 @@ export interface LaterHook {
   /** The provider id the call is about, from its arguments. */
   key(args: readonly unknown[]): string | undefined;
   optionsArg: number;
-  meter(key: string, ledger: CallLedger): TransportMeter;
+  meter(key: string, ledger: CallLedger, catalog: PriceCatalog): TransportMeter;
 }
 
 /** Facts remembered across calls of one session, bounded. */

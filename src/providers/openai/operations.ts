@@ -32,6 +32,3 @@ export const OPERATIONS = new Map<string, Operation>(
 
 /** Free methods whose responses settle work billed later (background responses, videos). */
 export const LATER_HOOKS = new Map<string, LaterHook>([responsesRetrieve, responsesCancel, videosRetrieve]);
-
-/** Request paths that cost money: a POST to one of them without a meter is refused. */
-export const PAID_REQUESTS: readonly RegExp[] = [...OPERATIONS.values()].map((operation) => operation.url);
