@@ -57,6 +57,14 @@ describe("model-name resolution (no substring traps)", () => {
     expect((await price("anthropic/claude-haiku-4-5", "anthropic")).model).toBe("claude-haiku-4-5");
   });
 
+  it("never prices a newer version as the older one genai-prices matches by prefix", async () => {
+    // genai-prices 0.1.8 matches `claude-sonnet-5-5` with its `starts_with: claude-sonnet-5` rule.
+    await expect(price("claude-sonnet-5-5", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
+    await expect(price("claude-sonnet-5-5-20261001", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
+    expect((await price("claude-sonnet-5", "anthropic")).model).toBe("claude-sonnet-5");
+    expect((await price("claude-opus-4-1", "anthropic")).model).toBe("claude-opus-4-1");
+  });
+
   it("rejects an unknown model with UnknownPriceError naming provider and model", async () => {
     const error = await price("gpt-99-ultra").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownPriceError);

@@ -95,7 +95,7 @@ export function lookupGenai(
   const options: PriceOptions = { timestamp: at };
   if (provider !== undefined) options.providerId = provider;
   const result = genai.calcPrice({}, model, options);
-  if (result === null) return undefined;
+  if (result === null || continuesVersion(model, result.model.id)) return undefined;
   return {
     providerId: result.provider.id,
     modelId: result.model.id,
@@ -103,6 +103,17 @@ export function lookupGenai(
     contextWindow: result.model.context_window,
     validity: validityOf(result.model),
   };
+}
+
+/**
+ * genai-prices matches by prefix, so a model newer than its data (`claude-sonnet-5-5`) would be priced as the
+ * older one it starts with (`claude-sonnet-5`): a name that continues the matched id with a version number is
+ * not that model. A date snapshot (`-0613`, `-20250514`) is not a version number.
+ */
+export function continuesVersion(model: string, matchedId: string): boolean {
+  const id = matchedId.toLowerCase();
+  const name = model.toLowerCase();
+  return name.startsWith(id) && /^[-.]\d{1,2}(?!\d)/.test(name.slice(id.length));
 }
 
 function validityOf(model: ModelInfo): GenaiMatch["validity"] {
