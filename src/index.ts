@@ -8,9 +8,15 @@ export {
   StoreUnavailableError,
   UnknownPriceError,
 } from "./errors.js";
+export type { GuardRequest, GuardSettle } from "./guard.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
 export type { PriceOverride } from "./pricing/types.js";
-export type { EstimateRequest, OpenAIFactoryOptions, WrapOptions } from "./session.js";
+export type {
+  AnthropicFactoryOptions,
+  EstimateRequest,
+  OpenAIFactoryOptions,
+  WrapOptions,
+} from "./session.js";
 export { BudgetedSession } from "./session.js";
 export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.js";
 export { memoryStore } from "./stores/memory.js";

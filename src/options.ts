@@ -43,6 +43,13 @@ export interface SessionOptions {
   unknownModel?: { fallbackModel: string };
   /** Milliseconds since the epoch; for tests of leases. @default Date.now */
   clock?: () => number;
+  anthropic?: {
+    /**
+     * Count each request's input exactly with Anthropic's free `messages.countTokens` (one extra round trip
+     * per call) instead of bounding it locally (o200k × 1.25, a safe over-estimate). @default false
+     */
+    exactInputTokens?: boolean;
+  };
 }
 
 export interface ResolvedOptions {
@@ -129,6 +136,16 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
     const fallback = options.unknownModel?.fallbackModel;
     if (typeof fallback !== "string" || fallback.length === 0) {
       throw expected("unknownModel.fallbackModel", "a model name", fallback);
+    }
+  }
+
+  if (options.anthropic !== undefined) {
+    if (typeof options.anthropic !== "object" || options.anthropic === null) {
+      throw expected("anthropic", "an object like { exactInputTokens: true }", options.anthropic);
+    }
+    const exact = options.anthropic.exactInputTokens;
+    if (exact !== undefined && typeof exact !== "boolean") {
+      throw expected("anthropic.exactInputTokens", "a boolean", exact);
     }
   }
 

@@ -1,7 +1,9 @@
-import { createRequire } from "node:module";
+import type { Anthropic, ClientOptions as AnthropicClientOptions } from "@anthropic-ai/sdk";
 import type { OpenAI, ClientOptions as OpenAIClientOptions } from "openai";
-import { InvalidRequestError } from "./errors.js";
+import { InvalidRequestError, isSpendguardError } from "./errors.js";
+import { type GuardPlan, type GuardRequest, type GuardSettle, guardPlan, runGuarded } from "./guard.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
+import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
@@ -12,11 +14,13 @@ import {
 } from "./options.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import type { PriceCatalog } from "./pricing/types.js";
+import { isAnthropicClient, wrapAnthropic } from "./providers/anthropic/client.js";
+import { OPERATIONS as ANTHROPIC_OPERATIONS } from "./providers/anthropic/operations.js";
 import { createProviderMemory } from "./providers/memory.js";
 import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
-import { OPERATIONS } from "./providers/openai/operations.js";
-import type { ProviderMemory } from "./providers/types.js";
+import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
+import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
 import { memoryStore } from "./stores/memory.js";
 import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
 import type {
@@ -46,6 +50,22 @@ export interface OpenAIFactoryOptions extends SessionOptions {
     options?: OpenAIClientOptions,
   ) => OpenAI;
 }
+
+export interface AnthropicFactoryOptions extends SessionOptions {
+  /** Passed to `new Anthropic(...)`; otherwise the SDK reads `ANTHROPIC_API_KEY`. */
+  apiKey?: string;
+  clientOptions?: AnthropicClientOptions;
+  /** The `Anthropic` class to construct (by default spendguard loads `@anthropic-ai/sdk` itself). */
+  Anthropic?: new (
+    options?: AnthropicClientOptions,
+  ) => Anthropic;
+}
+
+/** The metered methods of each provider, by SDK path (what `estimate` accepts). */
+const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operation>>> = {
+  openai: OPENAI_OPERATIONS,
+  anthropic: ANTHROPIC_OPERATIONS,
+};
 
 export interface EstimateRequest {
   provider: ProviderId;
@@ -110,17 +130,35 @@ export class BudgetedSession {
     const {
       apiKey,
       clientOptions,
-      OpenAI: OpenAIClass,
+      OpenAI: Given,
       ...sessionOptions
     } = options ?? ({} as OpenAIFactoryOptions);
-    if (apiKey !== undefined && typeof apiKey !== "string") throw expected("apiKey", "a string", "<hidden>");
-    if (clientOptions !== undefined && (typeof clientOptions !== "object" || clientOptions === null)) {
-      throw expected("clientOptions", "an object of OpenAI client options", clientOptions);
-    }
+    const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions);
     const session = new BudgetedSession(sessionOptions);
-    const Client = OpenAIClass ?? loadOpenAI();
-    const client = new Client({ ...clientOptions, ...(apiKey !== undefined && { apiKey }) });
-    return session.#wrap(client, {}, true) as OpenAI & { session: BudgetedSession };
+    const Client =
+      Given ??
+      loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
+    return session.#wrap(new Client(clientArgs), {}, true) as OpenAI & { session: BudgetedSession };
+  }
+
+  /** A real Anthropic client, wrapped, with its own session at `client.session`. */
+  static anthropic(options: AnthropicFactoryOptions): Anthropic & { session: BudgetedSession } {
+    const {
+      apiKey,
+      clientOptions,
+      Anthropic: Given,
+      ...sessionOptions
+    } = options ?? ({} as AnthropicFactoryOptions);
+    const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions);
+    const session = new BudgetedSession(sessionOptions);
+    const Client =
+      Given ??
+      loadSdk<NonNullable<typeof Given>>(
+        "@anthropic-ai/sdk",
+        ["Anthropic", "default"],
+        "BudgetedSession.anthropic()",
+      );
+    return session.#wrap(new Client(clientArgs), {}, true) as Anthropic & { session: BudgetedSession };
   }
 
   /** Wrap an existing client. The original stays unwrapped; use the returned one. */
@@ -132,17 +170,21 @@ export class BudgetedSession {
     if (typeof client !== "object" || client === null)
       throw expected("client", "an SDK client object", client);
     const tier = options.tier === undefined ? this.#options.tier : validateTier("tier", options.tier);
-    if (isOpenAIClient(client)) {
-      return wrapOpenAI(client, {
-        ledger: this.#ledger,
-        catalog: this.#catalog,
-        tier,
-        memory: this.#memory,
-        ...(exposeSession && { session: this }),
-      });
+    const context = {
+      ledger: this.#ledger,
+      catalog: this.#catalog,
+      tier,
+      memory: this.#memory,
+      ...(exposeSession && { session: this }),
+    };
+    if (isOpenAIClient(client)) return wrapOpenAI(client, context);
+    if (isAnthropicClient(client)) {
+      const countTokens = this.#settings.anthropic?.exactInputTokens ? exactCounter(client) : undefined;
+      return wrapAnthropic(client, { ...context, ...(countTokens && { countTokens }) });
     }
     throw new TypeError(
-      "Expected an OpenAI client (`new OpenAI()` from the `openai` package); Anthropic and fal clients are not supported yet",
+      "Expected an OpenAI client (`new OpenAI()` from `openai`) or an Anthropic client (`new Anthropic()` from " +
+        "`@anthropic-ai/sdk`)",
     );
   }
 
@@ -203,11 +245,14 @@ export class BudgetedSession {
   async estimate(request: EstimateRequest): Promise<CostEstimate> {
     if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
     const name = String(request.operation);
-    const operation = OPERATIONS.get(name) ?? OPERATIONS.get(`${name}.create`);
-    if (request.provider !== "openai" || !operation) {
-      const known = [...OPERATIONS.keys()].join(", ");
+    const operations = OPERATIONS_BY_PROVIDER[String(request.provider)];
+    const operation = operations?.get(name) ?? operations?.get(`${name}.create`);
+    if (!operation) {
+      const known = Object.entries(OPERATIONS_BY_PROVIDER)
+        .map(([provider, ops]) => `${provider}: ${[...ops.keys()].join(", ")}`)
+        .join("; ");
       throw new InvalidRequestError(
-        `Cannot estimate ${String(request.provider)} ${name}: supported are openai ${known}`,
+        `Cannot estimate ${String(request.provider)} ${name}: supported are ${known}`,
       );
     }
     const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
@@ -219,6 +264,32 @@ export class BudgetedSession {
       memory: this.#memory,
     });
     return this.#ledger.estimate(plan);
+  }
+
+  /**
+   * Meter a call to an API spendguard does not wrap: hold `estimateUsd` (or the price of `usage`), run `fn`,
+   * and settle what `fn` reports through `settle(actualUsd)` or `settle({ usage })`. Returning without settling
+   * charges the hold; throwing without settling releases it. The same budget, history and callbacks apply; a
+   * refused call never runs `fn` (it throws, or resolves `null` when `onBudgetExceeded` is set).
+   */
+  async guard<T>(request: GuardRequest, fn: (settle: GuardSettle) => T | Promise<T>): Promise<T> {
+    if (typeof fn !== "function") throw expected("fn", "a function", fn);
+    const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
+    let planned: GuardPlan;
+    try {
+      planned = await guardPlan(request, this.#catalog, tier);
+    } catch (error) {
+      if (isSpendguardError(error)) {
+        const info = {
+          provider: request.provider,
+          operation: request.operation ?? "guard",
+          model: request.model,
+        };
+        await this.#ledger.block({ ...info, stream: false, tier }, error);
+      }
+      throw error;
+    }
+    return (await runGuarded(this.#ledger, planned, fn)) as T;
   }
 
   /**
@@ -375,16 +446,18 @@ function utilization(balance: Balance): number {
   return balance.limit > 0 ? (balance.spent / balance.limit) * 100 : 0;
 }
 
-function loadOpenAI(): new (options?: OpenAIClientOptions) => OpenAI {
-  let loaded: { default?: unknown; OpenAI?: unknown };
-  try {
-    loaded = createRequire(import.meta.url)("openai") as typeof loaded;
-  } catch (error) {
-    throw new Error("BudgetedSession.openai() needs the `openai` package: npm install openai", {
-      cause: error,
-    });
+function factoryClientOptions(sdk: string, apiKey: unknown, clientOptions: unknown): Record<string, unknown> {
+  if (apiKey !== undefined && typeof apiKey !== "string") throw expected("apiKey", "a string", "<hidden>");
+  if (clientOptions !== undefined && (typeof clientOptions !== "object" || clientOptions === null)) {
+    throw expected("clientOptions", `an object of ${sdk} client options`, clientOptions);
   }
-  const Client = (loaded.OpenAI ?? loaded.default) as new (options?: OpenAIClientOptions) => OpenAI;
-  if (typeof Client !== "function") throw new Error("The installed `openai` package exports no OpenAI class");
-  return Client;
+  return { ...(clientOptions as object | undefined), ...(apiKey !== undefined && { apiKey }) };
+}
+
+/** Exact input tokens from the client's free `messages.countTokens` (called on the unwrapped client). */
+function exactCounter(client: object): NonNullable<PlanContext["countTokens"]> {
+  const messages = (
+    client as { messages: { countTokens(params: object): Promise<{ input_tokens: number }> } }
+  ).messages;
+  return async (params) => (await messages.countTokens(params)).input_tokens;
 }

@@ -22,3 +22,23 @@ export const GENERIC_BATCH: TierMultiplier = {
 /** `flex` and `priority` are OpenAI tiers; elsewhere they are priced at standard. */
 export const NON_OPENAI_TIER_NOTE = (tier: string): string =>
   `${tier} is an OpenAI service tier; this provider is priced at its standard rates`;
+
+/**
+ * Anthropic fast mode (`speed: "fast"`): a multiplier on every token rate of the model, cache rates included
+ * (they apply on top of the fast base rates). A model not listed here is refused in fast mode rather than
+ * priced at its standard rate.
+ */
+export const ANTHROPIC_FAST_MODE: {
+  multipliers: Readonly<Record<string, number>>;
+  source: string;
+  asOf: string;
+} = {
+  multipliers: {
+    "claude-opus-4-6": 6,
+    "claude-opus-4-7": 6,
+    "claude-opus-4-8": 2,
+    "claude-opus-5": 2,
+  },
+  source: "https://platform.claude.com/docs/en/build-with-claude/fast-mode (pricing section)",
+  asOf: "2026-11",
+};
