@@ -1,5 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import {
+  type AnthropicBatchReply,
+  type AnthropicBatchRetrieveReply,
+  type AnthropicCountTokensReply,
+  type AnthropicMessageReply,
+  type AnthropicModelsReply,
+  anthropicRoutes,
+} from "./fake-anthropic.js";
+import {
+  createFalWiring,
+  type FakeFalWiring,
+  type FalQueueReply,
+  type FalReply,
+  type FalStreamReply,
+  falRoutes,
+} from "./fake-fal.js";
+import {
+  type MiniMaxReply,
+  type MiniMaxTtsReply,
+  type MiniMaxVideoReply,
+  minimaxRoutes,
+} from "./fake-minimax.js";
 import { type OpenAIChatReply, openaiErrorBody, openaiRoutes } from "./fake-openai.js";
 import {
   type OpenAIImagesReply,
@@ -96,6 +118,21 @@ export interface FakeReplies {
   "openai.models": OpenAIModelsReply;
   "openai.moderations": OpenAIModerationReply;
   "openai.files": OpenAIFilesReply;
+  "anthropic.messages": AnthropicMessageReply;
+  "anthropic.countTokens": AnthropicCountTokensReply;
+  "anthropic.batches": AnthropicBatchReply;
+  "anthropic.batches.retrieve": AnthropicBatchRetrieveReply;
+  "anthropic.models": AnthropicModelsReply;
+  "fal.queue": FalQueueReply;
+  "fal.queue.status": FakeReply;
+  "fal.queue.result": FakeReply;
+  "fal.queue.cancel": FakeReply;
+  "fal.run": FalReply;
+  "fal.stream": FalStreamReply;
+  "minimax.video": MiniMaxVideoReply;
+  "minimax.video.query": MiniMaxReply;
+  "minimax.files": MiniMaxReply;
+  "minimax.tts": MiniMaxTtsReply;
 }
 
 export type FakeRouteName = keyof FakeReplies;
@@ -138,6 +175,12 @@ export interface FakeProviders {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   readonly openai: { readonly baseURL: string };
+  /** `http://127.0.0.1:PORT` with no `/v1`: the Anthropic SDK adds `/v1/messages`. */
+  readonly anthropic: { readonly baseURL: string };
+  /** fal's hosts are rewritten to this server: `createFalClient({ ...fake.fal.config(), fetch? })`. */
+  readonly fal: FakeFalWiring;
+  /** `http://127.0.0.1:PORT/minimax` (like `https://api.minimax.io`): paths are `/v1/video_generation`... */
+  readonly minimax: { readonly baseURL: string };
   /** Every request in arrival order, unknown paths included. */
   readonly requests: readonly RecordedRequest[];
   /** Queue replies for a route; each request takes the next one. */
@@ -146,7 +189,7 @@ export interface FakeProviders {
   setDefault<N extends FakeRouteName>(route: N, reply: FakeReplySource<FakeReplies[N]>): void;
   /**
    * Clear queues, defaults, recorded requests and what the routes stored (background responses, files,
-   * batches, videos). Response ids keep counting up.
+   * batches, videos, Anthropic's prompt cache, fal queue jobs, MiniMax tasks). Response ids keep counting up.
    */
   reset(): void;
   /** Close the server and every open connection, streams in flight included. */
@@ -170,9 +213,17 @@ export interface FakeExchange<R extends FakeReply = FakeReply> {
   readonly reply: R;
   /** A number unique on this server, for response ids. */
   readonly seq: number;
-  /** Send a whole response (text or bytes). Applies the `malformed` and `drop-mid-body` faults. */
-  send(status: number, body: string | Uint8Array, contentType: string): Promise<void>;
-  json(status: number, body: unknown): Promise<void>;
+  /**
+   * Send a whole response (text or bytes). Applies the `malformed` and `drop-mid-body` faults. `headers` are
+   * the route's own response headers; the reply's scripted `headers` still win over them.
+   */
+  send(
+    status: number,
+    body: string | Uint8Array,
+    contentType: string,
+    headers?: Record<string, string>,
+  ): Promise<void>;
+  json(status: number, body: unknown, headers?: Record<string, string>): Promise<void>;
   /**
    * Stream the frames with `chunkDelayMs` between them, stopping when the client goes away. Applies the
    * stream faults; `errorFrame` is what the provider sends for `error-event` (a function gets the index of
@@ -180,7 +231,7 @@ export interface FakeExchange<R extends FakeReply = FakeReply> {
    */
   sse(
     frames: readonly SseFrame[],
-    options: { errorFrame: SseFrame | ((index: number) => SseFrame) },
+    options: { errorFrame: SseFrame | ((index: number) => SseFrame); headers?: Record<string, string> },
   ): Promise<void>;
 }
 
@@ -189,6 +240,11 @@ export interface FakeRoute<R extends FakeReply = FakeReply> {
   method: string;
   /** Matched against the path without the query string. */
   path: string | RegExp;
+  /**
+   * Extra condition on the request, for two providers that share a path (`GET /v1/models` is OpenAI's and
+   * Anthropic's): the route answers only when this returns true.
+   */
+  when?(request: { headers: Readonly<Record<string, string>> }): boolean;
   handle(exchange: FakeExchange<R>): Promise<void>;
   /** Forget what the route stored, on `reset()`. */
   reset?(): void;
@@ -197,7 +253,11 @@ export interface FakeRoute<R extends FakeReply = FakeReply> {
 // ---------------------------------------------------------------------------------------------------------
 
 export async function startFakeProviders(options: FakeProvidersOptions = {}): Promise<FakeProviders> {
+  // Anthropic first: its `GET /v1/models` route claims the requests with an `anthropic-version` header.
   const routes: FakeRoute[] = [
+    ...anthropicRoutes(),
+    ...falRoutes(),
+    ...minimaxRoutes(),
     ...openaiRoutes(),
     ...openaiResponsesRoutes(),
     ...openaiMediaRoutes(),
@@ -234,7 +294,12 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
     const search = queryAt < 0 ? "" : url.slice(queryAt + 1);
     const headers = flattenHeaders(req);
-    const route = routes.find((candidate) => candidate.method === method && matches(candidate.path, path));
+    const route = routes.find(
+      (candidate) =>
+        candidate.method === method &&
+        matches(candidate.path, path) &&
+        (candidate.when?.({ headers }) ?? true),
+    );
     const record: RecordedRequest = {
       id: `req_${n}`,
       route: route?.name ?? "unknown",
@@ -288,6 +353,9 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   return {
     url,
     openai: { baseURL: `${url}/v1` },
+    anthropic: { baseURL: url },
+    fal: createFalWiring(url),
+    minimax: { baseURL: `${url}/minimax` },
     get requests() {
       return requests;
     },
@@ -379,16 +447,25 @@ function createExchange(
   reply: FakeReply,
   seq: number,
 ): FakeExchange<any> {
-  const baseHeaders = (): Record<string, string> => ({ "x-request-id": request.id, ...reply.headers });
+  const baseHeaders = (own?: Record<string, string>): Record<string, string> => ({
+    "x-request-id": request.id,
+    ...own,
+    ...reply.headers,
+  });
 
-  const send = async (status: number, body: string, contentType: string): Promise<void> => {
+  const send = async (
+    status: number,
+    body: string | Uint8Array,
+    contentType: string,
+    headers?: Record<string, string>,
+  ): Promise<void> => {
     if (link.isClosed()) return;
     const fault = reply.fault;
     const bytes = Buffer.from(body);
     if (fault === "malformed") {
       const truncated = bytes.subarray(0, Math.floor(bytes.length / 2));
       res.writeHead(status, {
-        ...baseHeaders(),
+        ...baseHeaders(headers),
         "content-type": contentType,
         "content-length": String(truncated.length),
       });
@@ -396,7 +473,7 @@ function createExchange(
       return;
     }
     res.writeHead(status, {
-      ...baseHeaders(),
+      ...baseHeaders(headers),
       "content-type": contentType,
       "content-length": String(bytes.length),
     });
@@ -410,11 +487,11 @@ function createExchange(
 
   const sse = async (
     frames: readonly SseFrame[],
-    options: { errorFrame: SseFrame | ((index: number) => SseFrame) },
+    options: { errorFrame: SseFrame | ((index: number) => SseFrame); headers?: Record<string, string> },
   ): Promise<void> => {
     if (link.isClosed()) return;
     res.writeHead(200, {
-      ...baseHeaders(),
+      ...baseHeaders(options.headers),
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
     });
@@ -466,7 +543,7 @@ function createExchange(
     reply,
     seq,
     send,
-    json: (status, body) => send(status, JSON.stringify(body), "application/json"),
+    json: (status, body, headers) => send(status, JSON.stringify(body), "application/json", headers),
     sse,
   };
 }

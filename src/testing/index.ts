@@ -1,3 +1,34 @@
+export {
+  type AnthropicBatchReply,
+  type AnthropicBatchRetrieveReply,
+  type AnthropicCountTokensReply,
+  type AnthropicMessageReply,
+  type AnthropicModelsReply,
+  type AnthropicStopReason,
+  type AnthropicUsage,
+  ATTACHMENT_TOKENS,
+  anthropicErrorBody,
+  DEFAULT_ANTHROPIC_CONTENT,
+  DEFAULT_ANTHROPIC_THINKING,
+} from "./fake-anthropic.js";
+export {
+  DEFAULT_FAL_OUTPUT,
+  FAL_IMAGE_SIZES,
+  type FakeFalRequestConfig,
+  type FakeFalWiring,
+  type FalQueueReply,
+  type FalReply,
+  type FalStreamReply,
+  falErrorBody,
+} from "./fake-fal.js";
+export {
+  type MiniMaxBaseResp,
+  type MiniMaxReply,
+  type MiniMaxTtsExtraInfo,
+  type MiniMaxTtsReply,
+  type MiniMaxVideoReply,
+  minimaxBaseResp,
+} from "./fake-minimax.js";
 export type { OpenAIChatReply, OpenAIChatUsage } from "./fake-openai.js";
 export {
   fakeWav,
