@@ -1,6 +1,21 @@
 export { type CatalogDependencies, createPriceCatalog } from "./catalog.js";
 export { affordableOutputTokens, rateAt, usageCost, type WorstCaseRequest, worstCaseCost } from "./cost.js";
 export {
+  FAL_IMAGE_SIZE_PRESETS,
+  FAL_MEGAPIXEL,
+  type FalEndpointPrice,
+  type FalQuote,
+  type FalUnit,
+  falCostFromUnits,
+  falEndpoint,
+  falEndpointIds,
+  falImageQualities,
+  falImageSizes,
+  falMegapixels,
+  falQuote,
+  falUnitsFromResult,
+} from "./fal.js";
+export {
   gptImage2OutputTokens,
   type ImagePriceQuote,
   imageInputTokenBound,
@@ -21,5 +36,12 @@ export {
   videoPrice,
   wavDurationSeconds,
 } from "./media.js";
+export {
+  type MediaQuote,
+  minimaxBillableCharacters,
+  minimaxModels,
+  minimaxSpeechQuote,
+  minimaxVideoQuote,
+} from "./minimax.js";
 export { modelCandidates } from "./resolve-model.js";
 export type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";
