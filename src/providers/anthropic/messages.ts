@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../../errors.js";
 import type { SseFrame } from "../../intercept/sse.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
+import { usageCost } from "../../pricing/cost.js";
 import { fastModePrice } from "../../pricing/fast-mode.js";
 import type { TokenPrice } from "../../pricing/types.js";
 import type { Tokenizer } from "../../tokenize/types.js";
@@ -11,14 +12,13 @@ import { readCount, requireBody, requireModel } from "../request.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
 import type { Operation, PlanContext } from "../types.js";
 import { cacheWriteOf, countClaudeInput } from "./input-tokens.js";
-import { anthropicUsage, mergeStreamUsage } from "./usage.js";
-
-/** Server-side web searches a response may run when the tool sets no `max_uses`: strict mode sends this. */
-export const DEFAULT_MAX_USES = 8;
+import { serverToolBound } from "./server-tools.js";
+import { addUsage, anthropicUsage, extraIterations, mergeStreamUsage } from "./usage.js";
 
 export interface MessagesPlan extends CallPlan {
   tokenizer: Tokenizer;
   inputTokens: number;
+  advisorPrices: ReadonlyMap<string, TokenPrice>;
 }
 
 function messagesOperation(path: string): Operation<MessagesPlan> {
@@ -72,15 +72,10 @@ export async function planMessages(
     if (context.countTokens) notes.push("messages.countTokens failed: input bounded locally");
   }
 
-  // Web search and fetch results join the input: their size is unknown before the call.
-  const serverTools = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : []).filter(
-    (tool) => typeof tool?.type === "string" && /^web_(search|fetch)_/.test(tool.type as string),
-  );
-  const searches = serverTools.filter((tool) => (tool.type as string).startsWith("web_search_"));
-  const maxUses = searches
-    .map((tool) => readCount(tool, "max_uses") ?? DEFAULT_MAX_USES)
-    .reduce((a, b) => a + b, 0);
-  if (serverTools.length > 0) {
+  // Server tool results (searches, fetched pages, advice) join the input: their size is unknown before the call.
+  const tools = await serverToolBound(body, price, context, tier);
+  notes.push(...tools.notes);
+  if (tools.growsContext) {
     confidence = "low";
     if (price.contextWindow !== undefined && price.contextWindow > inputTokens) {
       inputTokens = price.contextWindow;
@@ -89,7 +84,6 @@ export async function planMessages(
       );
     }
   }
-  const perSearch = Math.ceil((price.webSearchPerThousand ?? 0) / 1000);
 
   // The dearest input rate that can apply: a cache write only where cache_control asks for one.
   const holdPrice: TokenPrice =
@@ -107,7 +101,7 @@ export async function planMessages(
       outputLimit: maxTokens,
       choices: 1,
       cacheWritePossible: cacheWrite !== "none",
-      ...(maxUses > 0 && { extra: maxUses * perSearch }),
+      ...(tools.extra > 0 && { extra: tools.extra }),
     },
     cost: messagesCost(context, model, standard.price, fast ? price : undefined),
     confidence,
@@ -115,16 +109,9 @@ export async function planMessages(
     fromHelper: context.fromHelper,
     tokenizer,
     inputTokens,
-    paramsWithLimit() {
-      if (searches.every((tool) => tool.max_uses !== undefined)) return { ...body };
-      // Strict bound on paid searches: each web search tool gets a max_uses.
-      const tools = (body.tools as Record<string, unknown>[]).map((tool) =>
-        searches.includes(tool) && tool.max_uses === undefined
-          ? { ...tool, max_uses: DEFAULT_MAX_USES }
-          : tool,
-      );
-      return { ...body, tools };
-    },
+    advisorPrices: tools.advisorPrices,
+    // Strict bound on paid server tools: each web search and advisor tool gets a max_uses.
+    paramsWithLimit: () => (tools.tools === body.tools ? { ...body } : { ...body, tools: tools.tools }),
   };
 }
 
@@ -163,14 +150,20 @@ function countParams(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: CallLedger) {
-  const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
+  const settle = (outcome: Outcome, usage?: unknown) => {
+    void withIterations(outcome, usage, plan).then((final) => ledger.finish(admission, final));
+  };
   return createMeter(/\/v1\/messages$/, (response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
-      return eventSseTap(
-        response,
-        { final: () => undefined, unfinished: (frames, cutShort) => streamOutcome(frames, cutShort, plan) },
-        settle,
+      let rawUsage: unknown;
+      const unfinished = (frames: readonly SseFrame[], cutShort: boolean) => {
+        const streamed = streamOutcome(frames, cutShort, plan);
+        rawUsage = streamed.rawUsage;
+        return streamed.outcome;
+      };
+      return eventSseTap(response, { final: () => undefined, unfinished }, (outcome) =>
+        settle(outcome, rawUsage),
       );
     }
     return jsonBody(response, (json, error) => {
@@ -179,9 +172,32 @@ export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: 
           kind: "hold",
           flags: [error === "interrupted" ? "interrupted" : "malformed_response"],
         });
-      settle(messageOutcome(json));
+      settle(messageOutcome(json), json.usage);
     });
   });
+}
+
+/**
+ * Adds what the top-level usage leaves out (beta `usage.iterations`): compaction runs at the message's rates,
+ * advisor sub-inferences at their own model's rates.
+ */
+async function withIterations(outcome: Outcome, rawUsage: unknown, plan: MessagesPlan): Promise<Outcome> {
+  if (outcome.kind !== "usage" || rawUsage === undefined) return outcome;
+  const extra = extraIterations(rawUsage);
+  const usage = extra.compaction ? addUsage(outcome.usage, extra.compaction) : outcome.usage;
+  if (extra.advisors.length === 0) return { ...outcome, usage };
+  let actual = await plan.cost(usage, outcome.responseTier);
+  for (const advisor of extra.advisors) {
+    const price = plan.advisorPrices.get(advisor.model);
+    // An advisor the request did not name cannot be priced: the hold (which covers the named ones) is charged.
+    if (!price) return { kind: "hold", flags: ["no_usage"], ...ids(outcome) };
+    actual += usageCost(price, advisor.usage, "nearest");
+  }
+  return { kind: "cost", actual, usage, ...ids(outcome) };
+}
+
+function ids(outcome: { requestId?: string }): { requestId?: string } {
+  return outcome.requestId === undefined ? {} : { requestId: outcome.requestId };
 }
 
 /** The outcome of a finished `Message`. */
@@ -199,7 +215,11 @@ export function messageOutcome(message: Record<string, unknown>): Outcome {
  * A stream's outcome: `message_start` carries the input and cache counts, the last `message_delta` the final
  * output count. Cut short before that, the output is counted from the deltas that arrived.
  */
-function streamOutcome(frames: readonly SseFrame[], cutShort: boolean, plan: MessagesPlan): Outcome {
+function streamOutcome(
+  frames: readonly SseFrame[],
+  cutShort: boolean,
+  plan: MessagesPlan,
+): { outcome: Outcome; rawUsage: unknown } {
   let start: Record<string, unknown> | undefined;
   const deltas: unknown[] = [];
   let finished = false;
@@ -218,22 +238,26 @@ function streamOutcome(frames: readonly SseFrame[], cutShort: boolean, plan: Mes
         if (typeof delta?.[key] === "string") streamedText += delta[key];
     }
   }
-  const ids: { responseModel?: string; requestId?: string } = {};
-  if (typeof start?.model === "string") ids.responseModel = start.model;
-  if (typeof start?.id === "string") ids.requestId = start.id;
+  const known: { responseModel?: string; requestId?: string } = {};
+  if (typeof start?.model === "string") known.responseModel = start.model;
+  if (typeof start?.id === "string") known.requestId = start.id;
   const merged = mergeStreamUsage(start?.usage, deltas);
   const usage = anthropicUsage(merged);
   const speed = merged?.speed;
-  if (finished && usage)
-    return { kind: "usage", usage, ...ids, ...(typeof speed === "string" && { responseTier: speed }) };
-  if (!cutShort) return { kind: "hold", flags: ["no_usage"], ...ids };
+  if (finished && usage) {
+    const outcome: Outcome = { kind: "usage", usage, ...known };
+    if (typeof speed === "string") outcome.responseTier = speed;
+    return { outcome, rawUsage: merged };
+  }
+  if (!cutShort) return { outcome: { kind: "hold", flags: ["no_usage"], ...known }, rawUsage: undefined };
   // Exact input and cache counts from message_start; the output counted from what streamed.
   const base = usage ?? { inputTokens: plan.inputTokens, outputTokens: 0 };
   const outputTokens = Math.ceil(plan.tokenizer.count(streamedText) * 1.25);
-  return {
+  const outcome: Outcome = {
     kind: "estimated",
     usage: { ...base, outputTokens: Math.max(base.outputTokens, outputTokens) },
     flags: ["interrupted"],
-    ...ids,
+    ...known,
   };
+  return { outcome, rawUsage: undefined };
 }

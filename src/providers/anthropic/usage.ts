@@ -15,7 +15,8 @@ export function anthropicUsage(raw: unknown): Usage | undefined {
   const written = count(usage.cache_creation_input_tokens) ?? 0;
   const creation = usage.cache_creation as Record<string, unknown> | null | undefined;
   const oneHour = count(creation?.ephemeral_1h_input_tokens) ?? 0;
-  const fiveMinutes = creation ? (count(creation.ephemeral_5m_input_tokens) ?? 0) : written;
+  // Writes the breakdown does not account for are priced as 5-minute writes (dearer than plain input).
+  const fiveMinutes = Math.max(count(creation?.ephemeral_5m_input_tokens) ?? 0, written - oneHour);
   const normalized: Usage = {
     inputTokens: uncached + read + Math.max(written, fiveMinutes + oneHour),
     outputTokens: output,
@@ -54,4 +55,36 @@ export function mergeStreamUsage(
 
 function count(value: unknown): number | undefined {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** What `usage.iterations` (beta) bills beyond the top-level usage. */
+export interface ExtraIterations {
+  /** Compaction runs: the same model, and not included in the top-level fields. */
+  compaction?: Usage;
+  /** Advisor sub-inferences: billed at the advisor model's own rates. */
+  advisors: { model: string; usage: Usage }[];
+}
+
+export function extraIterations(raw: unknown): ExtraIterations {
+  const iterations = (raw as { iterations?: unknown } | null | undefined)?.iterations;
+  const extra: ExtraIterations = { advisors: [] };
+  if (!Array.isArray(iterations)) return extra;
+  for (const entry of iterations as Record<string, unknown>[]) {
+    const usage = anthropicUsage(entry);
+    if (!usage) continue;
+    if (entry.type === "compaction")
+      extra.compaction = extra.compaction ? addUsage(extra.compaction, usage) : usage;
+    else if (entry.type === "advisor_message" && typeof entry.model === "string") {
+      extra.advisors.push({ model: entry.model, usage });
+    }
+  }
+  return extra;
+}
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  const sum: Usage = { ...a };
+  for (const [key, value] of Object.entries(b) as [keyof Usage, number | undefined][]) {
+    if (typeof value === "number") sum[key] = (sum[key] ?? 0) + value;
+  }
+  return sum;
 }
