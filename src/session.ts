@@ -16,6 +16,8 @@ import { createPriceCatalog } from "./pricing/catalog.js";
 import type { PriceCatalog } from "./pricing/types.js";
 import { isAnthropicClient, wrapAnthropic } from "./providers/anthropic/client.js";
 import { OPERATIONS as ANTHROPIC_OPERATIONS } from "./providers/anthropic/operations.js";
+import { falUnitsFetch, isFalClient, wrapFal } from "./providers/fal/client.js";
+import { falPlan } from "./providers/fal/plan.js";
 import { createProviderMemory } from "./providers/memory.js";
 import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
@@ -61,6 +63,17 @@ export interface AnthropicFactoryOptions extends SessionOptions {
   ) => Anthropic;
 }
 
+/** `createFalClient`'s config (the package does not export its type). */
+export type FalClientConfig = Record<string, unknown> & { credentials?: unknown; fetch?: typeof fetch };
+
+export interface FalFactoryOptions extends SessionOptions {
+  /** fal credentials (`key` or `keyId:keySecret`); otherwise the client reads `FAL_KEY`. */
+  credentials?: string;
+  clientConfig?: FalClientConfig;
+  /** `createFalClient` to call (by default spendguard loads `@fal-ai/client` itself). */
+  createFalClient?: (config: FalClientConfig) => object;
+}
+
 /** The metered methods of each provider, by SDK path (what `estimate` accepts). */
 const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operation>>> = {
   openai: OPENAI_OPERATIONS,
@@ -69,7 +82,10 @@ const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operat
 
 export interface EstimateRequest {
   provider: ProviderId;
-  /** An SDK method path: `chat.completions` (or `chat.completions.create`), `responses`, `images.generate`, ... */
+  /**
+   * An SDK method path: `chat.completions` (or `chat.completions.create`), `responses`, `images.generate`,
+   * `messages`, ...; for fal, the endpoint id (`fal-ai/flux/dev`) with `params: { input }`.
+   */
   operation: string;
   params: unknown;
   tier?: ServiceTier;
@@ -161,6 +177,41 @@ export class BudgetedSession {
     return session.#wrap(new Client(clientArgs), {}, true) as Anthropic & { session: BudgetedSession };
   }
 
+  /**
+   * A fal client created by spendguard, wrapped, with its own session at `client.session`. Unlike a client
+   * passed to `wrap()`, it settles from fal's billed units (`x-fal-billable-units`), not only from the output.
+   */
+  static fal<T extends object = object>(options: FalFactoryOptions): T & { session: BudgetedSession } {
+    const {
+      credentials,
+      clientConfig,
+      createFalClient: given,
+      ...sessionOptions
+    } = options ?? ({} as FalFactoryOptions);
+    if (credentials !== undefined && typeof credentials !== "string")
+      throw expected("credentials", "a string", "<hidden>");
+    if (clientConfig !== undefined && (typeof clientConfig !== "object" || clientConfig === null)) {
+      throw expected("clientConfig", "an object of fal client options", clientConfig);
+    }
+    const session = new BudgetedSession(sessionOptions);
+    const create =
+      given ??
+      loadSdk<NonNullable<typeof given>>("@fal-ai/client", ["createFalClient"], "BudgetedSession.fal()");
+    const billedUnits = new Map<string, number>();
+    const inner = (clientConfig?.fetch as typeof fetch | undefined) ?? globalThis.fetch;
+    const client = create({
+      ...clientConfig,
+      ...(credentials !== undefined && { credentials }),
+      fetch: falUnitsFetch(inner, billedUnits),
+    });
+    return wrapFal(client, {
+      ledger: session.#ledger,
+      tier: session.#options.tier,
+      session,
+      billedUnits,
+    }) as T & { session: BudgetedSession };
+  }
+
   /** Wrap an existing client. The original stays unwrapped; use the returned one. */
   wrap<T extends object>(client: T, options: WrapOptions = {}): T {
     return this.#wrap(client, options, false);
@@ -182,9 +233,10 @@ export class BudgetedSession {
       const countTokens = this.#settings.anthropic?.exactInputTokens ? exactCounter(client) : undefined;
       return wrapAnthropic(client, { ...context, ...(countTokens && { countTokens }) });
     }
+    if (isFalClient(client)) return wrapFal(client, { ledger: this.#ledger, tier });
     throw new TypeError(
-      "Expected an OpenAI client (`new OpenAI()` from `openai`) or an Anthropic client (`new Anthropic()` from " +
-        "`@anthropic-ai/sdk`)",
+      "Expected an OpenAI client (`new OpenAI()` from `openai`), an Anthropic client (`new Anthropic()` from " +
+        "`@anthropic-ai/sdk`) or a fal client (`createFalClient()` or `fal` from `@fal-ai/client`)",
     );
   }
 
@@ -245,6 +297,10 @@ export class BudgetedSession {
   async estimate(request: EstimateRequest): Promise<CostEstimate> {
     if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
     const name = String(request.operation);
+    const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
+    // fal: the operation is the endpoint id, the params are what `subscribe` takes ({ input }).
+    if (request.provider === "fal")
+      return this.#ledger.estimate(falPlan("subscribe", name, request.params, tier));
     const operations = OPERATIONS_BY_PROVIDER[String(request.provider)];
     const operation = operations?.get(name) ?? operations?.get(`${name}.create`);
     if (!operation) {
@@ -252,10 +308,9 @@ export class BudgetedSession {
         .map(([provider, ops]) => `${provider}: ${[...ops.keys()].join(", ")}`)
         .join("; ");
       throw new InvalidRequestError(
-        `Cannot estimate ${String(request.provider)} ${name}: supported are ${known}`,
+        `Cannot estimate ${String(request.provider)} ${name}: supported are ${known}; fal: an endpoint id`,
       );
     }
-    const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
     const plan = await operation.plan(request.params, {
       catalog: this.#catalog,
       tier,
