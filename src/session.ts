@@ -71,7 +71,8 @@ export interface FalFactoryOptions extends SessionOptions {
   credentials?: string;
   clientConfig?: FalClientConfig;
   /** `createFalClient` to call (by default spendguard loads `@fal-ai/client` itself). */
-  createFalClient?: (config: FalClientConfig) => object;
+  // biome-ignore lint/suspicious/noExplicitAny: fal's Config type is not exported; any client factory fits.
+  createFalClient?: (config: any) => object;
 }
 
 /** The metered methods of each provider, by SDK path (what `estimate` accepts). */

@@ -25,8 +25,11 @@ function wrappedClient(options: SessionOptions) {
   return { session, fal: session.wrap(createFalClient(fake().fal.config())) };
 }
 
+/** Typed as the SDK's minimal input; the extra fields are what the price depends on. */
 const flux = (input: Record<string, unknown> = {}) => ({
-  input: { prompt: "a lighthouse at dusk", image_size: "square_hd", num_images: 2, ...input },
+  input: { prompt: "a lighthouse at dusk", image_size: "square_hd", num_images: 2, ...input } as {
+    prompt: string;
+  },
 });
 
 describe("fal: holds from the endpoint's price table, settles from billed units", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
-  BudgetedSession,
   BudgetExceededError,
+  BudgetedSession,
   InvalidRequestError,
   type OverspendEvent,
   UnknownPriceError,
@@ -134,7 +134,11 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
   it("refuses an unknown model priced by usage, before fn runs, and records it", async () => {
     const session = new BudgetedSession({ budgetUsd: 1 });
     const fn = vi.fn();
-    const request = { provider: "minimax", model: "no-such-model", usage: { inputTokens: 1, outputTokens: 1 } };
+    const request = {
+      provider: "minimax",
+      model: "no-such-model",
+      usage: { inputTokens: 1, outputTokens: 1 },
+    };
     await expect(session.guard(request, fn)).rejects.toBeInstanceOf(UnknownPriceError);
     expect(fn).not.toHaveBeenCalled();
     expect((await session.history())[0]).toMatchObject({ status: "blocked", reason: "unknown_price" });
@@ -152,7 +156,9 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
     const session = new BudgetedSession({ budgetUsd: 1 });
     const fn = () => undefined;
     await expect(session.guard({ ...video, estimateUsd: -1 }, fn)).rejects.toThrow(/`estimateUsd`.*>= 0/);
-    await expect(session.guard({ provider: "minimax", model: "video-01" }, fn)).rejects.toThrow(/exactly one/);
+    await expect(session.guard({ provider: "minimax", model: "video-01" }, fn)).rejects.toThrow(
+      /exactly one/,
+    );
     await expect(session.guard({ ...video, model: "" }, fn)).rejects.toThrow(/`model`/);
     await expect(
       session.guard({ ...video, usage: { inputTokens: 1, outputTokens: 1 }, estimateUsd: undefined }, fn),

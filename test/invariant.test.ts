@@ -1,3 +1,5 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { createFalClient } from "@fal-ai/client";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BudgetExceededError, BudgetedSession, memoryStore } from "../src/index.js";
@@ -203,6 +205,103 @@ describe("the hard cap (strict mode)", () => {
         },
       ),
       { numRuns: 3, seed: 20261126 },
+    );
+  }, 120_000);
+
+  it("holds across providers: OpenAI, Anthropic, fal and guarded calls sharing one budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0.05, 0.4),
+        async (seed, budgetUsd) => {
+          const fake = context.fake;
+          fake.reset();
+          const random = seeded(seed);
+          const words = (limit: number) =>
+            "word ".repeat(Math.max(1, Math.floor(random() * Math.min(limit, 300)))).trim();
+          fake.setDefault("openai.chat", (request) => {
+            const body = request.body as Record<string, number | undefined>;
+            return { content: words(Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000)) };
+          });
+          fake.setDefault("anthropic.messages", (request) => ({
+            content: words((request.body as { max_tokens: number }).max_tokens),
+          }));
+          const store = memoryStore({ historyLimit: 10_000 });
+          const session = new BudgetedSession({ budgetUsd, store });
+          const openai = session.wrap(openaiClient(fake));
+          const claude = session.wrap(
+            new Anthropic({ apiKey: "sk-ant-test", baseURL: fake.anthropic.baseURL, maxRetries: 0 }),
+          );
+          const fal = session.wrap(createFalClient(fake.fal.config()));
+          const prompt = () =>
+            Array.from(
+              { length: 1 + Math.floor(random() * 100) },
+              () => WORDS[Math.floor(random() * WORDS.length)],
+            ).join(" ");
+
+          const calls = Array.from({ length: 300 }, async () => {
+            await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 100)));
+            const kind = random();
+            if (kind < 0.25) {
+              await openai.chat.completions.create({
+                model: "gpt-4o-mini",
+                messages: [{ role: "user", content: prompt() }],
+                max_completion_tokens: 1 + Math.floor(random() * 500),
+              });
+            } else if (kind < 0.6) {
+              const system =
+                random() < 0.3
+                  ? [{ type: "text" as const, text: prompt(), cache_control: { type: "ephemeral" as const } }]
+                  : undefined;
+              const params = {
+                model: random() < 0.5 ? "claude-haiku-4-5" : "claude-sonnet-4-5",
+                max_tokens: 1 + Math.floor(random() * 500),
+                messages: [{ role: "user" as const, content: prompt() }],
+                ...(system && { system }),
+              };
+              if (random() < 0.5) {
+                await claude.messages.create(params);
+              } else {
+                const stream = await claude.messages.create({ ...params, stream: true });
+                const stopAfter = random() < 0.5 ? Math.floor(random() * 10) : Infinity;
+                let seen = 0;
+                for await (const _ of stream) if (++seen > stopAfter) break;
+              }
+            } else if (kind < 0.85) {
+              const input = {
+                prompt: prompt(),
+                image_size: "square_hd" as const,
+                num_images: 1 + Math.floor(random() * 2),
+              };
+              if (random() < 0.5) await fal.subscribe("fal-ai/flux/dev", { input });
+              else await fal.run("fal-ai/flux/schnell", { input });
+            } else {
+              const estimateUsd = Math.round(random() * 2000) / 100_000;
+              await session.guard({ provider: "minimax", model: "speech-02-hd", estimateUsd }, (settle) => {
+                settle(Math.floor(random() * estimateUsd * 100_000) / 100_000);
+              });
+            }
+          });
+          const results = await Promise.allSettled(calls);
+          await session.close();
+
+          for (const result of results) {
+            if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
+          }
+          const admitted = results.filter((result) => result.status === "fulfilled").length;
+          expect(admitted).toBeGreaterThan(5);
+          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
+          expect(session.getReserved()).toBe(0);
+          expect(store.openHolds()).toBe(0);
+          const settled = (await session.history()).filter((record) => record.status === "settled");
+          expect(settled).toHaveLength(admitted);
+          expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
+          expect(new Set(settled.map((record) => record.provider)).size).toBeGreaterThanOrEqual(3);
+          const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
+          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+        },
+      ),
+      { numRuns: 3, seed: 20261127 },
     );
   }, 120_000);
 });
