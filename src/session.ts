@@ -70,8 +70,7 @@ export interface FalFactoryOptions extends SessionOptions {
   /** fal credentials (`key` or `keyId:keySecret`); otherwise the client reads `FAL_KEY`. */
   credentials?: string;
   clientConfig?: FalClientConfig;
-  /** `createFalClient` to call (by default spendguard loads `@fal-ai/client` itself). */
-  // biome-ignore lint/suspicious/noExplicitAny: fal's Config type is not exported; any client factory fits.
+  /** `createFalClient` to call (by default spendguard loads `@fal-ai/client` itself); fal does not export its config type. */
   createFalClient?: (config: any) => object;
 }
 
