@@ -257,6 +257,51 @@ describe("Anthropic messages: refusals and errors", () => {
   });
 });
 
+describe("Anthropic middleware", () => {
+  it("charges every paid attempt a middleware sends, each at the model that answered it", async () => {
+    const session = new BudgetedSession({ budgetUsd: 1 });
+    // A refusal fallback in the style of the SDK's betaRefusalFallbackMiddleware: a second attempt, another model.
+    const fallback = async (
+      request: { body?: unknown },
+      next: (request: never) => Promise<Response>,
+    ): Promise<Response> => {
+      const first = await next(request as never);
+      const message = (await first.clone().json()) as { stop_reason?: string };
+      if (message.stop_reason !== "refusal") return first;
+      const body = { ...JSON.parse(String(request.body)), model: "claude-sonnet-4-5" };
+      return next({ ...request, body: JSON.stringify(body) } as never);
+    };
+    const client = session.wrap(
+      new Anthropic({
+        apiKey: "sk-ant-test-secret",
+        baseURL: fake().anthropic.baseURL,
+        maxRetries: 0,
+        middleware: [fallback as never],
+      }),
+    );
+    fake().script(
+      "anthropic.messages",
+      { finishReason: "refusal", usage: { input_tokens: 20, output_tokens: 5 } },
+      { usage: { input_tokens: 20, output_tokens: 30 } },
+    );
+    const message = await client.messages.create({
+      model: "claude-haiku-4-5",
+      max_tokens: 50,
+      messages: user("hi"),
+    });
+    expect(message.model).toBe("claude-sonnet-4-5");
+    await until(() => session.getReserved() === 0);
+    await until(() => session.getSummary().requests === 2);
+    const records = await session.history();
+    const haiku = records.find((record) => record.flags.length === 0);
+    const sonnet = records.find((record) => record.flags.includes("unreserved"));
+    expect(haiku?.actualUsd).toBeCloseTo(usd(20, 1) + usd(5, 5), 12);
+    expect(sonnet).toMatchObject({ model: "claude-sonnet-4-5", resolvedModel: "claude-sonnet-4-5" });
+    expect(sonnet?.actualUsd).toBeCloseTo(usd(20, 3) + usd(30, 15), 12);
+    expect(session.getTotalSpent()).toBeCloseTo(usd(20, 1) + usd(5, 5) + usd(20, 3) + usd(30, 15), 12);
+  });
+});
+
 describe("Anthropic server tools, fast mode and iterations", () => {
   it("gives every web search tool a max_uses, on a copy, and holds the searches and the context window", async () => {
     const { session, client } = wrapped({ budgetUsd: 5 });

@@ -47,7 +47,6 @@ export interface CallInfo {
 
 export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void>;
-  charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord>;
 } {
   const { options, store, clock } = deps;
   const finished = new WeakSet<Admission>();

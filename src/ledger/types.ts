@@ -103,4 +103,9 @@ export interface CallLedger {
   awaitLater(key: string, admission: Admission): void;
   settleLater(key: string, outcome: Outcome): boolean;
   isAwaited(key: string): boolean;
+  /**
+   * Spend that happened without a hold (a batch billed after the fact, a second attempt a middleware sent):
+   * recorded in full, even over budget, flagged `unreserved`.
+   */
+  charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord>;
 }
