@@ -3,8 +3,14 @@ import type { CallLedger, CallPlan, Outcome } from "./ledger/types.js";
 import { type Nano, usdToNano } from "./money.js";
 import { expected } from "./options.js";
 import { usageCost } from "./pricing/cost.js";
-import type { PriceCatalog, TokenPrice } from "./pricing/types.js";
-import type { ProviderId, ServiceTier, Usage } from "./types.js";
+import {
+  type MediaQuote,
+  minimaxBillableCharacters,
+  minimaxSpeechQuote,
+  minimaxVideoQuote,
+} from "./pricing/minimax.js";
+import type { PriceCatalog } from "./pricing/types.js";
+import type { PriceSource, ProviderId, ServiceTier, Usage } from "./types.js";
 
 /** A call to an API spendguard does not wrap (MiniMax, a self-hosted model, a SaaS): what to hold for it. */
 export interface GuardRequest {
@@ -14,31 +20,51 @@ export interface GuardRequest {
   operation?: string;
   /** The most the call can cost, in USD: held before `fn` runs. */
   estimateUsd?: number;
-  /** Or the token usage to price from the catalog (the provider's model must have a known token price). */
-  usage?: Usage;
+  /** Or what the call will use, priced from the catalog (the model must have a known price). */
+  estimate?: GuardEstimate;
   tier?: ServiceTier;
 }
 
 /**
- * Reports what the call really cost: a USD amount, or its usage (priced from the catalog). Called at most
- * once; without it the hold is charged in full.
+ * What a guarded call will use: tokens of a token model, the clip of a MiniMax video model (`seconds`, up to the
+ * longest the model offers, and `resolution`; missing means the dearest), or the text of a MiniMax speech model.
  */
-export type GuardSettle = (actual: number | { usage: Usage }) => void;
+export type GuardEstimate =
+  | { inputTokens: number; outputTokens: number }
+  | { seconds?: number; resolution?: string }
+  | { characters?: number; text?: string };
+
+/**
+ * Reports what the call really cost: a USD amount, or its usage priced from the catalog (`{ inputTokens,
+ * outputTokens }`, `{ seconds }` of video, `{ characters }` spoken). Called at most once; without it the hold
+ * is charged in full.
+ */
+export type GuardSettle = (actual: number | { usage: Partial<Usage> }) => void;
+
+/** How a guarded call is priced: its hold, and what a reported usage costs (undefined: not priceable). */
+interface GuardPricing {
+  amount: Nano;
+  units: string;
+  resolvedModel: string;
+  source: PriceSource;
+  costOf(usage: Partial<Usage>): Nano | undefined;
+  notes: string[];
+}
 
 export interface GuardPlan {
   plan: CallPlan;
-  /** The model's token price, when the catalog knows it (needed to settle with a usage). */
-  price: TokenPrice | undefined;
+  /** Prices a usage `fn` reports, when the model has a known price. */
+  costOf: (usage: Partial<Usage>) => Nano | undefined;
 }
 
-/** The plan of a guarded call: a fixed hold of `estimateUsd`, or of its `usage` at the catalog's price. */
+/** The plan of a guarded call: a fixed hold of `estimateUsd`, or of its `estimate` at the catalog's price. */
 export async function guardPlan(
   request: GuardRequest,
   catalog: PriceCatalog,
   tier: ServiceTier,
 ): Promise<GuardPlan> {
   if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
-  const { provider, model, estimateUsd, usage } = request;
+  const { provider, model, estimateUsd, estimate } = request;
   const operation = request.operation ?? "guard";
   if (typeof provider !== "string" || provider.length === 0)
     throw expected("provider", "a provider name", provider);
@@ -46,9 +72,9 @@ export async function guardPlan(
   if (typeof operation !== "string" || operation.length === 0) {
     throw expected("operation", "a name for the call", operation);
   }
-  if ((estimateUsd === undefined) === (usage === undefined)) {
+  if ((estimateUsd === undefined) === (estimate === undefined)) {
     throw new TypeError(
-      "Expected exactly one of `estimateUsd` (USD) or `usage` (tokens to price) in guard()",
+      "Expected exactly one of `estimateUsd` (USD) or `estimate` (what to price) in guard()",
     );
   }
   if (
@@ -57,41 +83,122 @@ export async function guardPlan(
   ) {
     throw expected("estimateUsd", "a finite number >= 0 (USD)", estimateUsd);
   }
-  if (usage !== undefined) validateUsage("usage", usage);
 
-  // With a usage the price must be known (UnknownPriceError refuses the call); with a USD estimate it only
-  // matters if the caller settles with a usage later.
-  const price =
-    usage !== undefined
-      ? await catalog.tokenPrice(provider, model, tier)
-      : await catalog.tokenPrice(provider, model, tier).catch(() => undefined);
-  const amount: Nano =
-    usage !== undefined && price ? usageCost(price, usage, "up") : usdToNano(estimateUsd ?? 0, "up");
-  const units =
-    usage !== undefined
-      ? `${usage.inputTokens} input + ${usage.outputTokens} output tokens`
-      : "the caller's estimate";
+  // With an estimate the price must be known (UnknownPriceError refuses the call); with a USD amount it only
+  // matters if `fn` settles with a usage.
+  const pricing =
+    estimate !== undefined
+      ? await priceEstimate(provider, model, estimate, catalog, tier)
+      : await priceEstimate(provider, model, undefined, catalog, tier).catch(() => undefined);
+  const amount = estimate !== undefined && pricing ? pricing.amount : usdToNano(estimateUsd ?? 0, "up");
+  const units = estimate !== undefined && pricing ? pricing.units : "the caller's estimate";
+  const costOf = (usage: Partial<Usage>) => pricing?.costOf(usage);
   return {
-    price,
+    costOf,
     plan: {
       provider,
       operation,
       model,
       stream: false,
       tier,
-      resolvedModel: price?.model ?? model,
+      resolvedModel: pricing?.resolvedModel ?? model,
       priceSource:
-        usage !== undefined && price
-          ? price.source
+        estimate !== undefined && pricing
+          ? pricing.source
           : { layer: "override", detail: "estimateUsd from the caller" },
       hold: { kind: "fixed", amount, expected: amount, units },
-      cost: (settled) => (price ? usageCost(price, settled, "nearest") : amount),
-      confidence: usage !== undefined ? "medium" : "low",
-      notes: [`held ${units}`],
+      cost: (usage) => costOf(usage) ?? amount,
+      confidence: estimate !== undefined ? "medium" : "low",
+      notes: [`held ${units}`, ...(pricing?.notes ?? [])],
       fromHelper: false,
       paramsWithLimit: () => undefined,
     },
   };
+}
+
+/**
+ * The price of a guarded call from the catalog: MiniMax's video and speech tables, else the model's token
+ * price. `estimate` undefined: only `costOf` matters (the hold is the caller's USD amount).
+ */
+async function priceEstimate(
+  provider: string,
+  model: string,
+  estimate: GuardEstimate | undefined,
+  catalog: PriceCatalog,
+  tier: ServiceTier,
+): Promise<GuardPricing> {
+  const given = (estimate ?? {}) as Record<string, unknown>;
+  if (provider === "minimax" && minimaxVideoQuote(model)) {
+    const seconds = optionalCount(given, "seconds", "estimate.seconds");
+    const resolution = given.resolution;
+    if (resolution !== undefined && typeof resolution !== "string") {
+      throw expected("estimate.resolution", 'a resolution like "768P"', resolution);
+    }
+    const quote = minimaxVideoQuote(model, {
+      ...(seconds !== undefined && { duration: seconds }),
+      ...(resolution !== undefined && { resolution }),
+    }) as MediaQuote;
+    return {
+      amount: quote.amount,
+      units: `a ${quote.units} s ${quote.resolution ?? ""} clip`.replace("  ", " "),
+      resolvedModel: quote.model,
+      source: quote.source,
+      notes: quote.assumed,
+      costOf: (usage) =>
+        usage.seconds === undefined
+          ? undefined
+          : minimaxVideoQuote(model, {
+              duration: usage.seconds,
+              ...(quote.resolution !== undefined && { resolution: quote.resolution }),
+            })?.amount,
+    };
+  }
+  if (provider === "minimax" && minimaxSpeechQuote(model, 0)) {
+    const text = given.text;
+    if (text !== undefined && typeof text !== "string") throw expected("estimate.text", "a string", text);
+    const characters =
+      optionalCount(given, "characters", "estimate.characters") ??
+      (text !== undefined ? minimaxBillableCharacters(text) : undefined);
+    if (estimate !== undefined && characters === undefined) {
+      throw expected("estimate", "{ characters } or { text } for a speech model", estimate);
+    }
+    const quote = minimaxSpeechQuote(model, characters ?? 0) as MediaQuote;
+    return {
+      amount: quote.amount,
+      units: `${quote.units} characters`,
+      resolvedModel: quote.model,
+      source: quote.source,
+      notes: quote.assumed,
+      costOf: (usage) =>
+        usage.characters === undefined ? undefined : minimaxSpeechQuote(model, usage.characters)?.amount,
+    };
+  }
+  const price = await catalog.tokenPrice(provider, model, tier);
+  let amount = 0;
+  if (estimate !== undefined) {
+    validateUsage("estimate", estimate);
+    amount = usageCost(price, estimate, "up");
+  }
+  const tokens = estimate as Usage | undefined;
+  return {
+    amount,
+    units: tokens ? `${tokens.inputTokens} input + ${tokens.outputTokens} output tokens` : "",
+    resolvedModel: price.model,
+    source: price.source,
+    notes: [],
+    costOf: (usage) => {
+      if (usage.inputTokens === undefined || usage.outputTokens === undefined) return undefined;
+      return usageCost(price, usage as Usage, "nearest");
+    },
+  };
+}
+
+function optionalCount(source: Record<string, unknown>, field: string, name: string): number | undefined {
+  const value = source[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+    throw expected(name, "a number >= 0", value);
+  return value;
 }
 
 /**
@@ -101,7 +208,7 @@ export async function guardPlan(
  */
 export async function runGuarded<T>(
   ledger: CallLedger,
-  { plan, price }: GuardPlan,
+  { plan, costOf }: GuardPlan,
   fn: (settle: GuardSettle) => T | Promise<T>,
 ): Promise<T | null> {
   let admission: Awaited<ReturnType<CallLedger["admit"]>>;
@@ -120,7 +227,7 @@ export async function runGuarded<T>(
       throw new InvalidRequestError("settle() was called after the guarded function had finished");
     if (settled) throw new InvalidRequestError("settle() was already called for this guarded call");
     try {
-      settled = guardOutcome(actual, price, plan);
+      settled = guardOutcome(actual, costOf, plan);
     } catch (error) {
       rejected = true;
       throw error;
@@ -141,7 +248,7 @@ export async function runGuarded<T>(
   return result;
 }
 
-function guardOutcome(actual: unknown, price: TokenPrice | undefined, plan: CallPlan): Outcome {
+function guardOutcome(actual: unknown, costOf: GuardPlan["costOf"], plan: CallPlan): Outcome {
   if (typeof actual === "number") {
     if (!Number.isFinite(actual) || actual < 0)
       throw expected("settle(actualUsd)", "a finite number >= 0 (USD)", actual);
@@ -149,22 +256,32 @@ function guardOutcome(actual: unknown, price: TokenPrice | undefined, plan: Call
   }
   const usage = (actual as { usage?: unknown } | null)?.usage;
   if (usage === undefined) throw expected("settle()", "a USD amount or { usage }", actual);
-  validateUsage("settle({ usage })", usage);
-  if (!price) {
+  validateCounts("settle({ usage })", usage);
+  const cost = costOf(usage as Partial<Usage>);
+  if (cost === undefined) {
     throw new InvalidRequestError(
-      `settle({ usage }) needs a token price for ${plan.provider} \`${plan.model}\`, and none is known: settle with the USD amount`,
+      `settle({ usage }) cannot price this usage for ${plan.provider} \`${plan.model}\` (no known price, or ` +
+        "not the units it is priced by): settle with the USD amount",
     );
   }
-  return { kind: "usage", usage };
+  const tokens = usage as Partial<Usage>;
+  return {
+    kind: "cost",
+    actual: cost,
+    usage: { ...tokens, inputTokens: tokens.inputTokens ?? 0, outputTokens: tokens.outputTokens ?? 0 },
+  };
+}
+
+function validateCounts(name: string, usage: unknown): void {
+  if (typeof usage !== "object" || usage === null) throw expected(name, "an object of counts", usage);
+  for (const [field, value] of Object.entries(usage)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+      throw expected(`${name}.${field}`, "a number >= 0", value);
+  }
 }
 
 function validateUsage(name: string, usage: unknown): asserts usage is Usage {
-  if (typeof usage !== "object" || usage === null)
-    throw expected(name, "an object like { inputTokens, outputTokens }", usage);
-  for (const [field, value] of Object.entries(usage)) {
-    if (!Number.isSafeInteger(value) || (value as number) < 0)
-      throw expected(`${name}.${field}`, "an integer >= 0", value);
-  }
+  validateCounts(name, usage);
   for (const field of ["inputTokens", "outputTokens"] as const) {
     if ((usage as Record<string, unknown>)[field] === undefined)
       throw expected(`${name}.${field}`, "an integer >= 0", undefined);

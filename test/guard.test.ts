@@ -120,7 +120,7 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
     const request = {
       provider: "anthropic",
       model: "claude-haiku-4-5",
-      usage: { inputTokens: 10_000, outputTokens: 2_000 },
+      estimate: { inputTokens: 10_000, outputTokens: 2_000 },
     };
     let held = 0;
     await session.guard(request, (settle) => {
@@ -137,7 +137,7 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
     const request = {
       provider: "minimax",
       model: "no-such-model",
-      usage: { inputTokens: 1, outputTokens: 1 },
+      estimate: { inputTokens: 1, outputTokens: 1 },
     };
     await expect(session.guard(request, fn)).rejects.toBeInstanceOf(UnknownPriceError);
     expect(fn).not.toHaveBeenCalled();
@@ -161,7 +161,7 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
     );
     await expect(session.guard({ ...video, model: "" }, fn)).rejects.toThrow(/`model`/);
     await expect(
-      session.guard({ ...video, usage: { inputTokens: 1, outputTokens: 1 }, estimateUsd: undefined }, fn),
+      session.guard({ ...video, estimate: { inputTokens: 1, outputTokens: 1 }, estimateUsd: undefined }, fn),
     ).rejects.toBeInstanceOf(UnknownPriceError);
     await expect(session.guard(video, "not a function" as never)).rejects.toThrow(/`fn`/);
     expect(session.getReserved()).toBe(0);
@@ -189,5 +189,56 @@ describe("session.guard: metering an API spendguard does not wrap", () => {
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as Error).message).toContain("settle with the USD amount");
     expect(session.getTotalSpent()).toBe(0.43);
+  });
+
+  it("prices a MiniMax video clip from the table and settles the clip that was made", async () => {
+    const session = new BudgetedSession({ budgetUsd: 5 });
+    const request = {
+      provider: "minimax",
+      model: "MiniMax-Hailuo-02",
+      estimate: { seconds: 10, resolution: "768P" },
+    };
+    let held = 0;
+    await session.guard(request, (settle) => {
+      held = session.getReserved();
+      settle({ usage: { seconds: 6 } });
+    });
+    // Hailuo-02 768P: $0.56 for 10 s, $0.28 for 6 s (per clip, not per second).
+    expect(held).toBeCloseTo(0.56, 9);
+    expect(session.getTotalSpent()).toBeCloseTo(0.28, 9);
+  });
+
+  it("holds the dearest clip when the duration or resolution is left open", async () => {
+    const session = new BudgetedSession({ budgetUsd: 5 });
+    const estimate = await session.guard(
+      { provider: "minimax", model: "MiniMax-Hailuo-02", estimate: {} },
+      () => session.getReserved(),
+    );
+    expect(estimate).toBeCloseTo(0.56, 9);
+  });
+
+  it("prices MiniMax speech per character, CJK counting double", async () => {
+    const session = new BudgetedSession({ budgetUsd: 1 });
+    let held = 0;
+    await session.guard(
+      { provider: "minimax", model: "speech-02-hd", estimate: { text: "Hello 世界" } },
+      (settle) => {
+        held = session.getReserved();
+        settle({ usage: { characters: 8 } });
+      },
+    );
+    // $100 per million characters: "Hello " is 6, each of 世界 counts 2 → 10 characters held.
+    expect(held).toBeCloseTo(10 * 0.0001, 12);
+    expect(session.getTotalSpent()).toBeCloseTo(8 * 0.0001, 12);
+  });
+
+  it("refuses a speech estimate without characters or text", async () => {
+    const session = new BudgetedSession({ budgetUsd: 1 });
+    await expect(
+      session.guard(
+        { provider: "minimax", model: "speech-02-hd", estimate: { seconds: 3 } },
+        () => undefined,
+      ),
+    ).rejects.toThrow(/`estimate`/);
   });
 });
