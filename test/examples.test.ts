@@ -10,8 +10,15 @@ function runExample(
   args: string[] = [],
 ): { stdout: string; stderr: string; status: number | null } {
   const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  delete env.OPENAI_BASE_URL;
+  for (const name of [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_API_KEY",
+    "FAL_KEY",
+    "MINIMAX_API_KEY",
+  ]) {
+    delete env[name];
+  }
   const child = spawnSync(process.execPath, ["--import", "tsx", `examples/${file}`, ...args], {
     cwd: root,
     env,
@@ -56,6 +63,43 @@ describe("examples, offline against the fake providers", () => {
     expect(result.stdout).toMatch(/warning: 30% of the budget used/);
     expect(result.stdout).toMatch(/✗ Budget exceeded for session `demo-agent`/);
     expect(result.stdout).toContain("Committed spend stayed within the budget.");
+  });
+
+  it("anthropic.ts prices the cache write, then the cache read, and meters the stream helper", () => {
+    const result = runExample("anthropic.ts");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/cache read 0, cache write [1-9]\d+/);
+    expect(result.stdout).toMatch(/cache read [1-9]\d+, cache write 0/);
+    expect(result.stdout).toContain("streamed: Hello from the fake provider.");
+    expect(result.stdout).toMatch(/in 3 calls/);
+  });
+
+  it("fal-images.ts estimates, settles from billed units and refuses what does not fit", () => {
+    const result = runExample("fal-images.ts");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("estimate: $0.050");
+    expect(result.stdout).toContain("spent $0.050 of $0.1");
+    expect(result.stdout).toMatch(/refused: Budget exceeded .* \$0\.400000/);
+  });
+
+  it("minimax-video.ts holds the clip's price and refuses the clip that does not fit", () => {
+    const result = runExample("minimax-video.ts");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/video: http:\/\/127\.0\.0\.1:\d+\/minimax\/files\//);
+    expect(result.stdout).toContain("spent $0.28 of $1");
+    expect(result.stdout).toMatch(/refused: Budget exceeded .* \$0\.560000/);
+    expect(result.stdout).toContain("spent $0.84, reserved $0.00");
+  });
+
+  it("minimax-tts.ts holds per character and settles the characters MiniMax billed", () => {
+    const result = runExample("minimax-tts.ts");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/audio: \d+ bytes/);
+    expect(result.stdout).toContain("held $0.005800, charged $0.005000");
   });
 
   it("demo.ts --live refuses to start without an API key", () => {

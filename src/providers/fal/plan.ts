@@ -39,7 +39,7 @@ export function falPlan(
     hold: { kind: "fixed", amount: quote.amount, expected: quote.amount, units },
     cost: () => quote.amount,
     confidence: quote.assumed.length > 0 ? "medium" : "high",
-    notes: [`${units} at the endpoint's price`, ...quote.assumed],
+    notes: [...quote.assumed],
     fromHelper: false,
     paramsWithLimit: () => options,
   };
