@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { createFalClient } from "@fal-ai/client";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BudgetExceededError, BudgetedSession, memoryStore } from "../src/index.js";
+import { BudgetExceededError, BudgetedSession, type CallRecord, memoryStore } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
 import { openaiClient, useFakeProviders } from "./helpers.js";
 
@@ -34,6 +34,33 @@ const WORDS = [
   "🙂",
   "<|endoftext|>",
 ];
+
+/**
+ * The invariant after a run: every refusal is a budget refusal, committed spend is within the budget, nothing
+ * stays held, every admitted call settled exactly once without overspend, and the records add up to the spend.
+ */
+async function expectHardCap(
+  results: PromiseSettledResult<unknown>[],
+  session: BudgetedSession,
+  store: ReturnType<typeof memoryStore>,
+  budgetUsd: number,
+): Promise<CallRecord[]> {
+  await session.close();
+  for (const result of results) {
+    if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
+  }
+  const admitted = results.filter((result) => result.status === "fulfilled").length;
+  expect(admitted).toBeGreaterThan(5);
+  expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
+  expect(session.getReserved()).toBe(0);
+  expect(store.openHolds()).toBe(0);
+  const settled = (await session.history()).filter((record) => record.status === "settled");
+  expect(settled).toHaveLength(admitted);
+  expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
+  const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
+  expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+  return settled;
+}
 
 describe("the hard cap (strict mode)", () => {
   it("never lets committed spend pass the budget, and leaves nothing reserved, over 1,000 concurrent calls", async () => {
@@ -186,22 +213,7 @@ describe("the hard cap (strict mode)", () => {
               });
             }
           });
-          const results = await Promise.allSettled(calls);
-          await session.close();
-
-          for (const result of results) {
-            if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
-          }
-          const admitted = results.filter((result) => result.status === "fulfilled").length;
-          expect(admitted).toBeGreaterThan(5);
-          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
-          expect(session.getReserved()).toBe(0);
-          expect(store.openHolds()).toBe(0);
-          const settled = (await session.history()).filter((record) => record.status === "settled");
-          expect(settled).toHaveLength(admitted);
-          expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
-          const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
-          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+          const settled = await expectHardCap(await Promise.allSettled(calls), session, store, budgetUsd);
         },
       ),
       { numRuns: 3, seed: 20261126 },
@@ -282,23 +294,8 @@ describe("the hard cap (strict mode)", () => {
               });
             }
           });
-          const results = await Promise.allSettled(calls);
-          await session.close();
-
-          for (const result of results) {
-            if (result.status === "rejected") expect(result.reason).toBeInstanceOf(BudgetExceededError);
-          }
-          const admitted = results.filter((result) => result.status === "fulfilled").length;
-          expect(admitted).toBeGreaterThan(5);
-          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
-          expect(session.getReserved()).toBe(0);
-          expect(store.openHolds()).toBe(0);
-          const settled = (await session.history()).filter((record) => record.status === "settled");
-          expect(settled).toHaveLength(admitted);
-          expect(settled.some((record) => record.flags.includes("overspend"))).toBe(false);
+          const settled = await expectHardCap(await Promise.allSettled(calls), session, store, budgetUsd);
           expect(new Set(settled.map((record) => record.provider)).size).toBeGreaterThanOrEqual(3);
-          const spentNano = settled.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
-          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
         },
       ),
       { numRuns: 3, seed: 20261127 },

@@ -1,18 +1,7 @@
 import { UnknownPriceError } from "../errors.js";
 import { ANTHROPIC_FAST_MODE } from "./data/other-tiers.js";
-import type { Rate, TokenPrice } from "./types.js";
-
-const TOKEN_RATES = [
-  "input",
-  "output",
-  "cachedInput",
-  "cacheWrite",
-  "cacheWrite1h",
-  "inputAudio",
-  "outputAudio",
-  "inputImage",
-  "outputImage",
-] as const;
+import { scaleRates } from "./service-tiers.js";
+import type { TokenPrice } from "./types.js";
 
 /** The model's price in Anthropic fast mode; `UnknownPriceError` when its multiplier is not known. */
 export function fastModePrice(price: TokenPrice): TokenPrice {
@@ -26,19 +15,11 @@ export function fastModePrice(price: TokenPrice): TokenPrice {
         "without `speed`, or at standard speed.",
     );
   }
-  const scaled: TokenPrice = {
-    ...price,
-    source: { ...price.source, detail: `${price.source.detail} × ${multiplier} (fast mode)` },
+  return {
+    ...scaleRates(price, { numerator: multiplier, denominator: 1 }),
+    source: {
+      ...price.source,
+      detail: `${price.source.detail} × ${multiplier} (fast mode, ${ANTHROPIC_FAST_MODE.source})`,
+    },
   };
-  for (const field of TOKEN_RATES) {
-    const rate = price[field];
-    if (rate) scaled[field] = scaleRate(rate, multiplier);
-  }
-  return scaled;
-}
-
-function scaleRate(rate: Rate, multiplier: number): Rate {
-  const scaled: Rate = { base: rate.base * multiplier };
-  if (rate.tiers) scaled.tiers = rate.tiers.map((tier) => ({ ...tier, perMTok: tier.perMTok * multiplier }));
-  return scaled;
 }

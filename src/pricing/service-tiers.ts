@@ -50,14 +50,22 @@ export function applyServiceTier(standard: TokenPrice, tier: ServiceTier): Token
 }
 
 function scaled(price: TokenPrice, tier: ServiceTier, multiplier: TierMultiplier): TokenPrice {
-  const result: TokenPrice = {
-    ...price,
+  return {
+    ...scaleRates(price, multiplier),
     tier,
     source: {
       ...price.source,
       tierRule: `${multiplier.rule}; ${multiplier.source}, as of ${multiplier.asOf}`,
     },
   };
+}
+
+/** Every token rate of `price` times numerator / denominator, rounded up. */
+export function scaleRates(
+  price: TokenPrice,
+  multiplier: Pick<TierMultiplier, "numerator" | "denominator">,
+): TokenPrice {
+  const result: TokenPrice = { ...price };
   for (const field of RATE_FIELDS) {
     const rate = price[field];
     if (rate !== undefined) result[field] = scaleRate(rate, multiplier);
@@ -65,7 +73,10 @@ function scaled(price: TokenPrice, tier: ServiceTier, multiplier: TierMultiplier
   return result;
 }
 
-function scaleRate(rate: Rate, { numerator, denominator }: TierMultiplier): Rate {
+function scaleRate(
+  rate: Rate,
+  { numerator, denominator }: Pick<TierMultiplier, "numerator" | "denominator">,
+): Rate {
   const base = mulDiv(rate.base, numerator, denominator, "up");
   if (rate.tiers === undefined) return { base };
   return {
