@@ -161,7 +161,7 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
 }
 
 function validateStore(store: unknown): void {
-  const methods = ["reserve", "settle", "read", "update", "record", "history"];
+  const methods = ["reserve", "settle", "read", "update", "record", "history", "register", "scopes"];
   if (typeof store !== "object" || store === null)
     throw expected("store", "a store (e.g. memoryStore())", store);
   for (const method of methods) {

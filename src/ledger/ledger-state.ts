@@ -1,10 +1,12 @@
 import type { Nano } from "../money.js";
 import { nanoToUsd } from "../money.js";
+import { consume, refund } from "../stores/rate-window.js";
 import type {
   Balance,
   ReadRequest,
   ReserveRequest,
   ReserveResult,
+  ScopeInfo,
   ScopeRef,
   SettleRequest,
   SettleResult,
@@ -23,6 +25,8 @@ export interface LedgerState {
   settle(request: SettleRequest): SettleResult;
   read(request: ReadRequest): Balance[];
   update(request: UpdateRequest): Balance;
+  register(scopes: readonly ScopeInfo[]): void;
+  scopes(): ScopeInfo[];
   /** Number of holds not yet settled (for tests and diagnostics). */
   openHolds(): number;
 }
@@ -48,15 +52,19 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
   const accounts = new Map<string, Account>();
   const holds = new Map<string, Hold>();
   const flags = new Map<string, Record<string, boolean>>();
+  const overrides = new Map<string, Nano>();
+  const windows = new Map<string, number>();
+  const registry = new Map<string, ScopeInfo>();
   let nextExpiry = Number.POSITIVE_INFINITY;
 
   function account(scope: Pick<ScopeRef, "id" | "key" | "limit">): Account {
     let found = accounts.get(scope.key);
+    const limit = overrides.get(scope.id) ?? scope.limit;
     if (!found) {
-      found = { key: scope.key, id: scope.id, limit: scope.limit, spent: 0, held: 0, fired: new Set() };
+      found = { key: scope.key, id: scope.id, limit, spent: 0, held: 0, fired: new Set() };
       accounts.set(scope.key, found);
     } else {
-      found.limit = scope.limit;
+      found.limit = limit;
     }
     return found;
   }
@@ -104,15 +112,34 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
     reserve(request) {
       sweep(request.now);
       const entries = request.scopes.map(account);
-      for (const scope of request.force ? [] : request.scopes) {
-        if (flags.get(scope.id)?.panic) {
-          return { ok: false, reason: "panic", refusedBy: scope.id, balances: entries.map(balance) };
+      const refuse = (
+        reason: "budget" | "panic" | "locked" | "rate_limit",
+        refusedBy: string,
+        retryAfterMs?: number,
+      ) =>
+        ({
+          ok: false,
+          reason,
+          refusedBy,
+          balances: entries.map(balance),
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        }) as const;
+      if (!request.force) {
+        for (const scope of request.scopes) {
+          const scopeFlags = flags.get(scope.id);
+          if (scopeFlags?.panic) return refuse("panic", scope.id);
+          if (scopeFlags?.locked) return refuse("locked", scope.id);
         }
-      }
-      for (const entry of request.force ? [] : entries) {
-        if (entry.spent + entry.held + request.amount > entry.limit) {
-          return { ok: false, reason: "budget", refusedBy: entry.id, balances: entries.map(balance) };
+        for (const entry of entries) {
+          if (entry.spent + entry.held + request.amount > entry.limit) return refuse("budget", entry.id);
         }
+        const consumed: [string, number][] = [];
+        for (const charge of request.limits ?? []) {
+          const result = consume(windows.get(charge.key), charge, request.now);
+          if (!result.ok) return refuse("rate_limit", charge.key, result.retryAfterMs);
+          consumed.push([charge.key, result.tat]);
+        }
+        for (const [key, tat] of consumed) windows.set(key, tat);
       }
       if (holds.has(request.holdId)) throw new Error(`Hold ${request.holdId} already exists`);
       for (const entry of entries) entry.held += request.amount;
@@ -132,6 +159,10 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
       if (!hold) return { settled: false, held: 0, balances: [], warnings: [] };
       holds.delete(request.holdId);
       const warnings = apply(hold, request.actual);
+      for (const charge of request.refunds ?? []) {
+        const tat = refund(windows.get(charge.key), charge);
+        if (tat !== undefined) windows.set(charge.key, tat);
+      }
       onRecord(request.record);
       return {
         settled: true,
@@ -148,6 +179,8 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
 
     update(request) {
       sweep(request.now);
+      if (request.limit === null) overrides.delete(request.scope.id);
+      else if (request.limit !== undefined) overrides.set(request.scope.id, request.limit);
       const entry = account(request.scope);
       if (request.reset) {
         entry.spent = 0;
@@ -155,6 +188,20 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
       }
       if (request.flags) flags.set(entry.id, { ...flags.get(entry.id), ...request.flags });
       return balance(entry);
+    },
+
+    register(scopes) {
+      for (const scope of scopes) {
+        const known = registry.get(scope.id);
+        registry.set(scope.id, { ...scope, createdAt: known?.createdAt ?? scope.createdAt });
+      }
+    },
+
+    scopes() {
+      return [...registry.values()].map((scope) => {
+        const override = overrides.get(scope.id);
+        return override === undefined ? { ...scope } : { ...scope, limitOverride: override };
+      });
     },
 
     openHolds() {

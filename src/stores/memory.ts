@@ -34,6 +34,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     read: async (request) => state.read(request),
     update: async (request) => state.update(request),
     readSync: (request) => state.read(request),
+    register: async (scopes) => state.register(scopes),
+    scopes: async () => state.scopes(),
     record: async (record) => {
       history.push(record);
     },

@@ -8,14 +8,20 @@ import type { CallRecord, CallStatus } from "../types.js";
  *
  * Contract (the conformance suite checks each line):
  * - `reserve` checks `spent + held + amount <= limit` on every scope and writes the hold on all of them, or
- *   on none, in one atomic step. Equality is allowed. A refusal changes nothing. A `panic` flag on any scope
- *   refuses. With `force` (spend that already happened, such as a batch billed after the fact) it skips both
- *   checks.
+ *   on none, in one atomic step. Equality is allowed. A refusal changes nothing. A `panic` or `locked` flag on
+ *   any scope refuses. Its rate windows (`limits`) are checked and consumed in the same step (GCRA, see
+ *   `rate-window.ts`): any window without room refuses, with the wait until it has room. With `force` (spend
+ *   that already happened, such as a batch billed after the fact) it skips every check.
+ * - The limit of an account is the operator's override (`update({ limit })`) when one is set for its scope id,
+ *   otherwise the `limit` the request passes; balances report the limit in force.
  * - Holds whose `expiresAt` has passed are settled at their full amount (never released) by whichever
  *   operation touches their scopes next, with their record flagged `lease_expired`.
  * - `settle` applies once per hold: it removes the hold, adds `actual` to spent on every scope of the hold,
  *   appends the record and reports the warning thresholds this settle crossed, each threshold once per
- *   account until `update({ reset })`. Settling an unknown or already settled hold changes nothing.
+ *   account until `update({ reset })`. Settling an unknown or already settled hold changes nothing. Its
+ *   `refunds` give back to rate windows what the call did not use.
+ * - `register` remembers what a scope id is (parent, limit, period) so that tools reading the store (the CLI,
+ *   the dashboard) can list every budget; `scopes` lists them.
  */
 export interface BudgetStore {
   readonly name: string;
@@ -25,6 +31,10 @@ export interface BudgetStore {
   update(request: UpdateRequest): Promise<Balance>;
   /** Append a record of an attempt that took no hold (blocked before the network). */
   record(record: CallRecord): Promise<void>;
+  /** Upsert the description of scope ids (idempotent; called once per session and process). */
+  register(scopes: readonly ScopeInfo[]): Promise<void>;
+  /** Every registered scope id, with the operator's limit override when one is set. */
+  scopes(): Promise<ScopeInfo[]>;
   history(query: HistoryQuery): Promise<CallRecord[]>;
   /**
    * Optional: exact balances without awaiting, for stores that live in this process. Session getters use it
@@ -46,6 +56,22 @@ export interface ScopeRef {
   thresholds: readonly number[];
 }
 
+/** What a scope id is: for listing budgets, not for enforcing them (requests carry what enforcement needs). */
+export interface ScopeInfo {
+  id: string;
+  /** The parent session's id, for a child budget. */
+  parentId?: string;
+  /** The budget the code gave it, per period. */
+  limit: Nano;
+  /** `"day" | "week" | "month" | "<n>d"`, or undefined for a budget without periods. */
+  period?: string;
+  thresholds: readonly number[];
+  /** The operator's override of `limit` (`spendguard budget set`), when set. */
+  limitOverride?: Nano;
+  /** Epoch ms of the first registration. */
+  createdAt: number;
+}
+
 export interface Balance {
   key: string;
   id: string;
@@ -65,13 +91,35 @@ export interface ReserveRequest {
   expiresAt: number;
   /** Written as the hold's record if its lease expires before it settles. */
   record: CallRecord;
-  /** Record spend that already happened: no budget or panic check. */
+  /** Record spend that already happened: no budget, flag or rate check. */
   force?: boolean;
+  /** Rate windows this call consumes, checked and consumed with the hold. */
+  limits?: readonly RateCharge[];
+}
+
+/**
+ * One use of a rate window. A window allows `capacity` (requests, tokens or nano-USD) per `periodMs` as a GCRA:
+ * a burst of up to `capacity`, refilled continuously at `capacity / periodMs`.
+ */
+export interface RateCharge {
+  /** The window's own key (`nightly:rate:0:requests`); its state is one number, the theoretical arrival time. */
+  key: string;
+  capacity: number;
+  periodMs: number;
+  amount: number;
 }
 
 export type ReserveResult =
   | { ok: true; balances: Balance[] }
-  | { ok: false; reason: "budget" | "panic"; refusedBy: string; balances: Balance[] };
+  | {
+      ok: false;
+      reason: "budget" | "panic" | "locked" | "rate_limit";
+      /** The scope id (budget, flags) or the window key (rate_limit) that refused. */
+      refusedBy: string;
+      balances: Balance[];
+      /** For `rate_limit`: milliseconds until the window has room for this call. */
+      retryAfterMs?: number;
+    };
 
 export interface SettleRequest {
   holdId: string;
@@ -79,6 +127,8 @@ export interface SettleRequest {
   now: number;
   /** The finished record of the call, appended in the same step. */
   record: CallRecord;
+  /** What to give back to rate windows (the estimate consumed more tokens or USD than the call used). */
+  refunds?: readonly RateCharge[];
 }
 
 export interface SettleResult {
@@ -101,8 +151,10 @@ export interface UpdateRequest {
   now: number;
   /** Zero the account's spent and re-arm its warnings; holds in flight stay held. */
   reset?: boolean;
-  /** Set or clear flags on the scope id (all periods). */
+  /** Set or clear flags on the scope id (all periods): `panic`, `locked`. */
   flags?: Readonly<Record<string, boolean>>;
+  /** Set (a number) or clear (`null`) the operator's limit override of the scope id (all periods). */
+  limit?: Nano | null;
 }
 
 export interface HistoryQuery {
