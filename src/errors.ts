@@ -9,13 +9,16 @@ export type RuleViolationCode =
   | "provider_not_allowed"
   | "quality_not_allowed"
   | "size_not_allowed"
+  | "count_exceeded"
   | "duration_exceeded"
   | "max_output_exceeded"
   | "max_cost_per_request"
   | "rate_limited"
   | "approval_denied"
   | "session_expired"
-  | "locked_out";
+  | "locked_out"
+  /** A custom rule's own code. */
+  | (string & {});
 
 export type SpendguardErrorCode =
   | "budget_exceeded"

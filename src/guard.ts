@@ -10,6 +10,7 @@ import {
   minimaxVideoQuote,
 } from "./pricing/minimax.js";
 import type { PriceCatalog } from "./pricing/types.js";
+import type { RequestFacts } from "./rules/types.js";
 import type { PriceSource, ProviderId, ServiceTier, Usage } from "./types.js";
 
 /** A call to an API spendguard does not wrap (MiniMax, a self-hosted model, a SaaS): what to hold for it. */
@@ -199,6 +200,19 @@ function optionalCount(source: Record<string, unknown>, field: string, name: str
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
     throw expected(name, "a number >= 0", value);
   return value;
+}
+
+/** A guarded call as the rules see it: its model, and the seconds of a video clip. */
+export function guardFacts(request: GuardRequest): RequestFacts {
+  const facts: RequestFacts = { model: typeof request.model === "string" ? request.model : "" };
+  const seconds = (request.estimate as { seconds?: unknown } | undefined)?.seconds;
+  if (typeof seconds === "number") facts.seconds = seconds;
+  else if (request.provider === "minimax" && request.estimate !== undefined) {
+    // No length given: the clip may be as long as the model makes them.
+    const longest = minimaxVideoQuote(facts.model)?.maxDurationSeconds;
+    if (longest !== undefined) facts.seconds = longest;
+  }
+  return facts;
 }
 
 /**

@@ -10,11 +10,21 @@ export {
 } from "./errors.js";
 export type { GuardRequest, GuardSettle } from "./guard.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
+export type { ModelPrice } from "./pricing/describe.js";
 export type { PriceOverride } from "./pricing/types.js";
+export type {
+  ApprovalRule,
+  CustomRule,
+  ImageRules,
+  RateLimit,
+  RuleRequest,
+  Rules,
+} from "./rules/types.js";
 export type {
   AnthropicFactoryOptions,
   EstimateRequest,
   OpenAIFactoryOptions,
+  ReadonlySession,
   WrapOptions,
 } from "./session.js";
 export { BudgetedSession } from "./session.js";
@@ -24,9 +34,11 @@ export type {
   Balance,
   BudgetStore,
   HistoryQuery,
+  RateCharge,
   ReadRequest,
   ReserveRequest,
   ReserveResult,
+  ScopeInfo,
   ScopeRef,
   SettleRequest,
   SettleResult,

@@ -1,6 +1,8 @@
 import type { BudgetExceededError } from "./errors.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
 import type { PriceOverride } from "./pricing/types.js";
+import { type ResolvedRules, resolveRules } from "./rules/engine.js";
+import type { Rules } from "./rules/types.js";
 import type { BudgetStore } from "./stores/types.js";
 import type { CallRecord, OverspendEvent, ServiceTier, WarningEvent } from "./types.js";
 
@@ -34,6 +36,18 @@ export interface SessionOptions {
   onCost?: (record: CallRecord) => void;
   /** When a call cost more than its hold (price data wrong, provider ignored a limit). */
   onOverspend?: (event: OverspendEvent) => void;
+  /** After every refused call (budget, rule, unknown price, invalid request), with its record. With it, a rule refusal resolves to `null`. */
+  onBlocked?: (record: CallRecord) => void;
+  /** Rules every call must pass (DESIGN 2.7): models, providers, image quality and size, rate limits, approval, ... */
+  rules?: Rules;
+  /** Labels written on every record of this session (`{ team: "search", env: "prod" }`). */
+  tags?: Readonly<Record<string, string>>;
+  history?: {
+    /** Keep each request's prompt in its record. @default false */
+    includePrompts?: boolean;
+    /** Records the session's own memory store keeps (when no `store` is given). @default 1000 */
+    limit?: number;
+  };
   reservation?: ReservationOptions;
   /** How long a hold may stay open before it is settled at its full amount. @default 900000 (15 min) */
   holdTtlMs?: number;
@@ -54,6 +68,8 @@ export interface SessionOptions {
 
 export interface ResolvedOptions {
   budgetUsd: number;
+  rules: ResolvedRules;
+  includePrompts: boolean;
   id: string;
   tier: ServiceTier;
   warningThresholds: readonly number[];
@@ -108,7 +124,14 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
     }
   }
 
-  for (const name of ["onWarning", "onBudgetExceeded", "onCost", "onOverspend", "clock"] as const) {
+  for (const name of [
+    "onWarning",
+    "onBudgetExceeded",
+    "onCost",
+    "onOverspend",
+    "onBlocked",
+    "clock",
+  ] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== "function") throw expected(name, "a function", value);
   }
@@ -149,8 +172,29 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
     }
   }
 
+  if (options.tags !== undefined) {
+    const tags = options.tags;
+    if (
+      typeof tags !== "object" ||
+      tags === null ||
+      Object.values(tags).some((value) => typeof value !== "string")
+    ) {
+      throw expected("tags", "an object of string labels", tags);
+    }
+  }
+  const history = options.history ?? {};
+  if (typeof history !== "object" || history === null) throw expected("history", "an object", history);
+  if (history.includePrompts !== undefined && typeof history.includePrompts !== "boolean") {
+    throw expected("history.includePrompts", "a boolean", history.includePrompts);
+  }
+  if (history.limit !== undefined && (!Number.isInteger(history.limit) || history.limit < 1)) {
+    throw expected("history.limit", "an integer >= 1", history.limit);
+  }
+
   return {
     budgetUsd,
+    rules: resolveRules(options.rules),
+    includePrompts: history.includePrompts === true,
     id,
     tier,
     warningThresholds: [...new Set(thresholds)].sort((a, b) => a - b),

@@ -1,7 +1,14 @@
 import type { Anthropic, ClientOptions as AnthropicClientOptions } from "@anthropic-ai/sdk";
 import type { OpenAI, ClientOptions as OpenAIClientOptions } from "openai";
-import { InvalidRequestError, isSpendguardError } from "./errors.js";
-import { type GuardPlan, type GuardRequest, type GuardSettle, guardPlan, runGuarded } from "./guard.js";
+import { InvalidRequestError, isSpendguardError, StoreUnavailableError } from "./errors.js";
+import {
+  type GuardPlan,
+  type GuardRequest,
+  type GuardSettle,
+  guardFacts,
+  guardPlan,
+  runGuarded,
+} from "./guard.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
@@ -13,6 +20,7 @@ import {
   validateTier,
 } from "./options.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
+import { describePrice, type ModelPrice } from "./pricing/describe.js";
 import type { PriceCatalog } from "./pricing/types.js";
 import { isAnthropicClient, wrapAnthropic } from "./providers/anthropic/client.js";
 import { OPERATIONS as ANTHROPIC_OPERATIONS } from "./providers/anthropic/operations.js";
@@ -93,6 +101,20 @@ export interface EstimateRequest {
 
 type Ledger = ReturnType<typeof createCallLedger>;
 
+/** `session.readonly()`: what agent code may see and do without being able to change anything. */
+export interface ReadonlySession {
+  readonly id: string;
+  getBudget(): number;
+  getTotalSpent(): number;
+  getReserved(): number;
+  getRemainingBudget(): number;
+  getSummary(): BudgetSummary;
+  isPanicked(): boolean;
+  history(query?: Omit<HistoryQuery, "sessionId">): Promise<CallRecord[]>;
+  estimate(request: EstimateRequest): Promise<CostEstimate>;
+  price(provider: string, model: string): Promise<ModelPrice>;
+}
+
 /**
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
@@ -113,12 +135,15 @@ export class BudgetedSession {
   #scopeRefs: readonly ScopeRef[] | undefined;
   #tallies = emptyTallies();
   #closed = false;
+  #readonlyView: ReadonlySession | undefined;
 
   constructor(options: SessionOptions) {
     this.#options = resolveOptions(options, () => newId("session"));
     this.#settings = options;
     this.id = this.#options.id;
-    this.#store = options.store ?? memoryStore();
+    this.#store =
+      options.store ??
+      memoryStore(options.history?.limit !== undefined ? { historyLimit: options.history.limit } : {});
     this.#ownsStore = options.store === undefined;
     this.#clock = options.clock ?? Date.now;
     this.#catalog = createPriceCatalog({
@@ -128,6 +153,9 @@ export class BudgetedSession {
     this.#ledger = createCallLedger({
       options: this.#options,
       callbacks: options,
+      rules: () => this.#options.rules,
+      ...(options.tags && { tags: { ...options.tags } }),
+      includePrompts: this.#options.includePrompts,
       store: this.#store,
       catalog: this.#catalog,
       clock: this.#clock,
@@ -139,6 +167,17 @@ export class BudgetedSession {
       isClosed: () => this.#closed,
       track: (promise) => this.#track(promise),
     });
+    // So that tools reading the store (the CLI, the dashboard) can list this budget; listing is not enforcement.
+    this.#store
+      .register([
+        {
+          id: this.id,
+          limit: usdToNano(this.#options.budgetUsd),
+          thresholds: this.#options.warningThresholds,
+          createdAt: this.#clock(),
+        },
+      ])
+      .catch(() => undefined);
   }
 
   /** A real OpenAI client, wrapped, with its own session at `client.session`. */
@@ -288,6 +327,60 @@ export class BudgetedSession {
     this.#tallies = emptyTallies();
   }
 
+  /**
+   * The kill switch: while on, every paid call of this session (and, with a shared store, of every process
+   * using this session id) is refused from its next call, before anything is sent.
+   */
+  async panic(on: boolean): Promise<void> {
+    if (typeof on !== "boolean") throw expected("on", "true or false", on);
+    await this.#setFlags({ panic: on });
+  }
+
+  /** Clears a lockout (`rules.lockoutAfter`). */
+  async unlock(): Promise<void> {
+    await this.#setFlags({ locked: false });
+    this.#ledger.clearRefusals();
+  }
+
+  async #setFlags(flags: Record<string, boolean>): Promise<void> {
+    const now = this.#clock();
+    const [scope] = this.#scopes();
+    if (!scope) return;
+    try {
+      this.#observe([await this.#store.update({ scope, now, flags })]);
+    } catch (cause) {
+      throw new StoreUnavailableError(this.#store.name, cause);
+    }
+  }
+
+  /**
+   * A view for agent code that must not change anything: the budget, what is left, the history, estimates and
+   * prices. No method of it spends, resets, unlocks or turns panic off, and it holds no key.
+   */
+  readonly(): ReadonlySession {
+    this.#readonlyView ??= Object.freeze({
+      id: this.id,
+      getBudget: () => this.getBudget(),
+      getTotalSpent: () => this.getTotalSpent(),
+      getReserved: () => this.getReserved(),
+      getRemainingBudget: () => this.getRemainingBudget(),
+      getSummary: () => this.getSummary(),
+      isPanicked: () => this.#balance().flags.panic === true,
+      history: (query?: Omit<HistoryQuery, "sessionId">) => this.history(query),
+      estimate: (request: EstimateRequest) => this.estimate(request),
+      price: (provider: string, model: string) => this.price(provider, model),
+    });
+    return this.#readonlyView;
+  }
+
+  /** What spendguard charges for a token model, in USD per million tokens, and where the price comes from. */
+  async price(provider: string, model: string): Promise<ModelPrice> {
+    if (typeof provider !== "string" || provider.length === 0)
+      throw expected("provider", "a provider name", provider);
+    if (typeof model !== "string" || model.length === 0) throw expected("model", "a model name", model);
+    return describePrice(await this.#catalog.tokenPrice(provider, model, this.#options.tier));
+  }
+
   /** Pull the latest balances from the store (for shared stores; the memory store is always exact). */
   async refresh(): Promise<void> {
     this.#observe(await this.#store.read({ scopes: this.#scopes(), now: this.#clock() }));
@@ -330,18 +423,25 @@ export class BudgetedSession {
   async guard<T>(request: GuardRequest, fn: (settle: GuardSettle) => T | Promise<T>): Promise<T> {
     if (typeof fn !== "function") throw expected("fn", "a function", fn);
     const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
+    const info = {
+      provider: String(request?.provider ?? ""),
+      operation: String(request?.operation ?? "guard"),
+      model: String(request?.model ?? ""),
+      stream: false,
+      tier,
+    };
     let planned: GuardPlan;
     try {
-      planned = await guardPlan(request, this.#catalog, tier);
-    } catch (error) {
-      if (isSpendguardError(error)) {
-        const info = {
-          provider: request.provider,
-          operation: request.operation ?? "guard",
-          model: request.model,
-        };
-        await this.#ledger.block({ ...info, stream: false, tier }, error);
+      if (typeof request === "object" && request !== null)
+        await this.#ledger.screen(info, guardFacts(request));
+      try {
+        planned = await guardPlan(request, this.#catalog, tier);
+      } catch (error) {
+        if (isSpendguardError(error)) await this.#ledger.block(info, error);
+        throw error;
       }
+    } catch (error) {
+      if (this.#ledger.resolvesNullOnRefusal(error)) return null as T;
       throw error;
     }
     return (await runGuarded(this.#ledger, planned, fn)) as T;

@@ -112,7 +112,12 @@ export interface CallRecord {
   requestId?: string;
   priceSource?: PriceSource;
   flags: CallFlag[];
+  /** The session's tags (`tags` option). */
   tags?: Record<string, string>;
+  /** What the rules changed in the request (`quality high → low (rule images.qualities)`). */
+  rewrites?: string[];
+  /** The request's prompt (messages, input, prompt), only with `history: { includePrompts: true }`. */
+  prompt?: unknown;
 }
 
 export interface CostEstimate {

@@ -4,6 +4,7 @@ import type { Admission, CallLedger, CallPlan, Outcome } from "../ledger/types.j
 import type { Nano } from "../money.js";
 import type { PriceCatalog } from "../pricing/types.js";
 import { callInfo } from "../providers/request.js";
+import { modelFacts } from "../providers/rule-facts.js";
 import type {
   LaterHook,
   Operation,
@@ -49,6 +50,29 @@ export interface SdkWrapContext {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
+/** Client fields that hold credentials (openai, @anthropic-ai/sdk). */
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  "apiKey",
+  "authToken",
+  "adminKey",
+  "webhookSecret",
+  "webhookKey",
+]);
+
+const redacted = new WeakMap<object, object>();
+
+/** The client's `_options` without its credentials (helpers read timeouts and headers from it). */
+function redactedOptions(real: object): object | undefined {
+  const options = (real as { _options?: Record<string, unknown> })._options;
+  if (!options) return options;
+  let copy = redacted.get(options);
+  if (!copy) {
+    copy = Object.fromEntries(Object.entries(options).filter(([key]) => !SECRET_FIELDS.has(key)));
+    redacted.set(options, copy);
+  }
+  return copy;
+}
+
 interface APIPromiseLike {
   responsePromise: Promise<unknown>;
   parseResponse: (client: unknown, props: unknown) => unknown;
@@ -82,6 +106,9 @@ function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, context: Sd
   const plan: ProxyPlan = {
     root(prop) {
       if (prop === "session" && context.session !== undefined) return { value: context.session };
+      // Agent code holding the wrapped client must not read the key back (DESIGN 2.11).
+      if (typeof prop === "string" && SECRET_FIELDS.has(prop)) return { value: undefined };
+      if (prop === "_options") return { value: redactedOptions(real) };
       if (prop === "withOptions") {
         return {
           value: (options: Record<string, unknown> = {}) => {
@@ -172,9 +199,19 @@ function meteredMethod(
     let meter: OperationMeter | undefined;
 
     const started = (async () => {
+      const info = callInfo(spec.provider, operation.path, params, context.tier);
+      // Rules first (DESIGN 2.3): a refused call is never priced, held or sent; a rewrite is priced as sent.
+      let sentParams = params;
+      let rewrites: readonly string[] = [];
+      if (typeof params === "object" && params !== null) {
+        const facts = operation.facts?.(params, { args, memory: context.memory }) ?? modelFacts(params);
+        const screened = await ledger.screen(info, facts);
+        rewrites = screened.rewrites;
+        if (screened.rewrite && operation.rewrite) sentParams = operation.rewrite(params, screened.rewrite);
+      }
       let plan: CallPlan;
       try {
-        plan = await operation.plan(params, {
+        plan = await operation.plan(sentParams, {
           catalog: context.catalog,
           tier: context.tier,
           fromHelper,
@@ -183,12 +220,10 @@ function meteredMethod(
           ...(context.countTokens && { countTokens: context.countTokens }),
         });
       } catch (error) {
-        if (isSpendguardError(error)) {
-          await ledger.block(callInfo(spec.provider, operation.path, params, context.tier), error);
-        }
+        if (isSpendguardError(error)) await ledger.block(info, error);
         throw error;
       }
-      admission = await ledger.admit(plan);
+      admission = await ledger.admit(plan, { rewrites });
       meter = operation.meter(admission, plan, ledger);
       const sent = [...args];
       sent[operation.paramsArg] = admission.params;

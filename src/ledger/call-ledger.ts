@@ -7,18 +7,35 @@ import {
   type SpendguardError,
   StoreUnavailableError,
 } from "../errors.js";
-import { type Nano, nanoToUsd } from "../money.js";
+import { type Nano, nanoToUsd, usdToNano } from "../money.js";
 import type { ResolvedOptions, SessionOptions } from "../options.js";
 import { usageCost } from "../pricing/cost.js";
 import type { PriceCatalog } from "../pricing/types.js";
-import type { Balance, BudgetStore, ScopeRef } from "../stores/types.js";
+import {
+  checkModel,
+  type ResolvedRules,
+  rateCharges,
+  rateLimitMessage,
+  ruleRequestView,
+  screen as screenRules,
+} from "../rules/engine.js";
+import type { RequestFacts, RuleRequest } from "../rules/types.js";
+import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, ServiceTier, Usage } from "../types.js";
 import { sizeHold } from "./hold-size.js";
-import type { Admission, CallLedger, CallPlan, Outcome } from "./types.js";
+import type { Admission, AdmitContext, CallInfo, CallLedger, CallPlan, Outcome } from "./types.js";
+
+export type { CallInfo };
 
 export interface CallLedgerDeps {
   options: ResolvedOptions;
-  callbacks: Pick<SessionOptions, "onBudgetExceeded" | "onCost" | "onOverspend">;
+  callbacks: Pick<SessionOptions, "onBudgetExceeded" | "onCost" | "onOverspend" | "onBlocked">;
+  /** The session's rules (a child's are its own merged over its parent's). */
+  rules(): ResolvedRules;
+  /** Written on every record. */
+  tags?: Readonly<Record<string, string>>;
+  /** Keep each request's prompt in its record (`history: { includePrompts: true }`). */
+  includePrompts: boolean;
   store: BudgetStore;
   catalog: PriceCatalog;
   clock: () => number;
@@ -36,17 +53,9 @@ export interface CallLedgerDeps {
   track(promise: Promise<unknown>): void;
 }
 
-/** Facts about a call known before it could be planned (used to record refusals). */
-export interface CallInfo {
-  provider: string;
-  operation: string;
-  model: string;
-  stream: boolean;
-  tier: ServiceTier;
-}
-
 export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void>;
+  clearRefusals(): void;
 } {
   const { options, store, clock } = deps;
   const finished = new WeakSet<Admission>();
@@ -71,33 +80,111 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       tier: info.tier,
       stream: info.stream,
       flags: [],
+      ...(deps.tags && { tags: { ...deps.tags } }),
     };
     deps.recorded(record);
     // A store that cannot record is already refusing; the refusal itself is what the caller must see.
     await store.record(record).catch(() => undefined);
+    runCallback("onBlocked", deps.callbacks.onBlocked, record);
+    await countRefusal(error, now);
   }
 
-  async function admit(plan: CallPlan): Promise<Admission> {
-    const info: CallInfo = plan;
-    if (deps.isClosed()) {
-      const error = new InvalidRequestError(`Session \`${options.id}\` is closed`, "session_closed");
-      await block(info, error);
-      throw error;
+  /** Lockout (`rules.lockoutAfter`): refusals counted in this process lock the session in the store. */
+  let refusals = 0;
+  async function countRefusal(error: SpendguardError, now: number): Promise<void> {
+    const limit = deps.rules().lockoutAfter;
+    if (limit === undefined || error.code === "locked_out" || error.code === "session_closed") return;
+    refusals += 1;
+    if (refusals < limit) return;
+    const [scope] = deps.scopes(now);
+    if (!scope) return;
+    const balance = await store.update({ scope, now, flags: { locked: true } }).catch(() => undefined);
+    if (balance) deps.observe([balance]);
+  }
+
+  /** The checks the request alone decides, in DESIGN 2.3's order: panic, expiry, lockout, then the rules. */
+  async function screen(info: CallInfo, facts: RequestFacts) {
+    const now = clock();
+    const rules = deps.rules();
+    const scopes = deps.scopes(now);
+    const flagged = deps.balances(scopes, now);
+    let refusal: RuleViolationError | undefined;
+    const panicked = flagged.find((balance) => balance.flags.panic);
+    const locked = flagged.find((balance) => balance.flags.locked);
+    if (panicked) refusal = panicError(panicked.id);
+    else if (rules.expiresAt !== undefined && now >= rules.expiresAt) {
+      refusal = new RuleViolationError(
+        "session_expired",
+        `Rule \`expiresAt\` refused the call: session \`${options.id}\` expired at ${new Date(rules.expiresAt).toISOString()}`,
+      );
+    } else if (locked) refusal = lockedError(locked.id);
+    else {
+      const screened = screenRules(rules, info, facts);
+      if (screened.ok)
+        return screened.rewrite
+          ? { rewrite: screened.rewrite, rewrites: screened.rewrites }
+          : { rewrites: [] };
+      refusal = screened.error;
     }
+    await block(info, refusal);
+    throw refusal;
+  }
+
+  async function admit(plan: CallPlan, context: AdmitContext = {}): Promise<Admission> {
+    const info: CallInfo = plan;
+    const refuse = async (error: SpendguardError, estimated?: Nano): Promise<never> => {
+      await block(info, error, estimated);
+      throw error;
+    };
+    if (deps.isClosed()) {
+      await refuse(new InvalidRequestError(`Session \`${options.id}\` is closed`, "session_closed"));
+    }
+    const rules = deps.rules();
+    // The resolved name too: a dated snapshot or an alias must not dodge a model rule.
+    const modelRefusal = checkModel(rules, [plan.model, plan.resolvedModel]);
+    if (modelRefusal) await refuse(modelRefusal);
     const now = clock();
     const scopes = deps.scopes(now);
     let balances = deps.balances(scopes, now);
     const id = newId("call");
     const holdId = newId("hold");
+    const maxCost = rules.maxCostPerRequest ?? Number.POSITIVE_INFINITY;
 
     for (let attempt = 1; ; attempt++) {
-      const size = sizeHold(plan, options.mode, minRemaining(balances), options.minOutputTokens);
+      const remaining = minRemaining(balances);
+      const size = sizeHold(plan, options.mode, Math.min(remaining, maxCost), options.minOutputTokens);
+      const costRefusal = (amount: Nano) =>
+        new RuleViolationError(
+          "max_cost_per_request",
+          `Rule \`maxCostPerRequestUsd\` refused a request whose worst case is $${nanoToUsd(amount).toFixed(6)}: ` +
+            `at most $${nanoToUsd(maxCost).toFixed(6)}`,
+        );
       if (!size.ok) {
-        const refusing = tightest(balances);
-        const error = budgetError(refusing, size.amount);
-        await block(info, error, size.amount);
-        throw error;
+        if (maxCost < remaining) await refuse(costRefusal(size.amount), size.amount);
+        await refuse(budgetError(tightest(balances), size.amount), size.amount);
+        throw new Error("unreachable");
       }
+      if (size.amount > maxCost) await refuse(costRefusal(size.amount), size.amount);
+      const params = plan.paramsWithLimit(size.injectLimit);
+      const view: RuleRequest = ruleRequestView({
+        sessionId: options.id,
+        provider: plan.provider,
+        operation: plan.operation,
+        model: plan.model,
+        resolvedModel: plan.resolvedModel,
+        estimatedUsd: nanoToUsd(size.worstCase),
+        params,
+      });
+      for (const rule of rules.custom) {
+        const verdict = runRule(rule, view);
+        if (verdict) await refuse(new RuleViolationError(verdict.deny, verdict.message), size.amount);
+      }
+      const chargedTokens =
+        plan.hold.kind === "tokens" ? plan.hold.inputTokens + size.outputTokens * plan.hold.choices : 0;
+      const charges = rateCharges(rules, scopes[0]?.id ?? options.id, [plan.model, plan.resolvedModel], {
+        tokens: chargedTokens,
+        amount: size.amount,
+      });
       const record: CallRecord = {
         id,
         time: now,
@@ -116,6 +203,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         stream: plan.stream,
         priceSource: plan.priceSource,
         flags: plan.unpriced ? ["unpriced"] : [],
+        ...(deps.tags && { tags: { ...deps.tags } }),
+        ...(context.rewrites && context.rewrites.length > 0 && { rewrites: [...context.rewrites] }),
+        ...(deps.includePrompts && { prompt: promptOf(params) }),
       };
       let result: Awaited<ReturnType<BudgetStore["reserve"]>>;
       try {
@@ -126,6 +216,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           now,
           expiresAt: now + options.holdTtlMs,
           record,
+          ...(charges.length > 0 && { limits: charges }),
         });
       } catch (cause) {
         throw new StoreUnavailableError(store.name, cause);
@@ -137,21 +228,26 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           holdId,
           held: size.amount,
           plan,
-          params: plan.paramsWithLimit(size.injectLimit),
+          params,
           ...(size.injectLimit !== undefined && { injectedLimit: size.injectLimit }),
           startedAt: now,
           record,
+          ...(charges.length > 0 && { charges, chargedTokens }),
         };
         deps.track(new Promise<void>((resolve) => settledSignals.set(admission, resolve)));
+        await approve(admission, view, rules);
         return admission;
       }
-      if (result.reason === "panic") {
-        const error = new RuleViolationError(
-          "panic",
-          `Panic is on for session \`${result.refusedBy}\`: every paid call is refused until it is turned off`,
+      if (result.reason === "panic") await refuse(panicError(result.refusedBy), size.amount);
+      if (result.reason === "locked") await refuse(lockedError(result.refusedBy), size.amount);
+      if (result.reason === "rate_limit") {
+        const retryAfterMs = result.retryAfterMs ?? 0;
+        await refuse(
+          new RuleViolationError("rate_limited", rateLimitMessage(rules, result.refusedBy, retryAfterMs), {
+            retryAfterMs,
+          }),
+          size.amount,
         );
-        await block(info, error, size.amount);
-        throw error;
       }
       // The balances this process knew were stale (another process or flow spent meanwhile): size the
       // injected limit again against the store's answer, once.
@@ -163,6 +259,43 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       await block(info, error, size.amount);
       throw error;
     }
+  }
+
+  /**
+   * The approval hook (DESIGN 2.3 step 7): the budget is already held while a human or a policy decides; a
+   * denial, a timeout or a throwing approver releases the hold and refuses the call.
+   */
+  async function approve(admission: Admission, view: RuleRequest, rules: ResolvedRules): Promise<void> {
+    const approval = rules.approval;
+    if (!approval || admission.held <= usdToNano(approval.aboveUsd)) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), approval.timeoutMs);
+    });
+    let verdict: boolean | "timeout" | "error";
+    try {
+      verdict = await Promise.race([Promise.resolve(approval.approve(view)), timeout]);
+    } catch {
+      verdict = "error";
+    } finally {
+      clearTimeout(timer);
+    }
+    if (verdict === true) return;
+    const why =
+      verdict === "timeout"
+        ? `no answer within ${approval.timeoutMs} ms`
+        : verdict === "error"
+          ? "the approver threw"
+          : "the approver said no";
+    const error = new RuleViolationError(
+      "approval_denied",
+      `Rule \`approval\` refused a call holding $${nanoToUsd(admission.held).toFixed(6)} (above ` +
+        `$${approval.aboveUsd.toFixed(6)}): ${why}`,
+    );
+    await finish(admission, { kind: "refused", code: error.code });
+    runCallback("onBlocked", deps.callbacks.onBlocked, admission.record);
+    await countRefusal(error, clock());
+    throw error;
   }
 
   async function finish(admission: Admission, outcome: Outcome): Promise<void> {
@@ -220,6 +353,11 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         reason = outcome.reason;
         actual = 0;
         break;
+      case "refused":
+        status = "blocked";
+        reason = outcome.code;
+        actual = 0;
+        break;
     }
     if (actual > held) flags.push("overspend");
 
@@ -229,7 +367,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     record.actualUsd = nanoToUsd(actual);
     record.flags = flags;
     record.latencyMs = now - admission.startedAt;
-    if (status === "failed") record.source = undefined;
+    if (status !== "settled") record.source = undefined;
     else record.source = source;
     if (reason !== undefined) record.reason = reason;
     if (usage !== undefined) record.usage = usage;
@@ -238,7 +376,14 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
 
     let result: Awaited<ReturnType<BudgetStore["settle"]>>;
     try {
-      result = await store.settle({ holdId: admission.holdId, actual, now, record });
+      const refunds = refundsOf(admission, status === "blocked" ? undefined : { actual, usage });
+      result = await store.settle({
+        holdId: admission.holdId,
+        actual,
+        now,
+        record,
+        ...(refunds.length > 0 && { refunds }),
+      });
     } catch (cause) {
       // The hold stays in the store and settles at its full amount when its lease ends: the safe side.
       emitCallbackWarning("store", new StoreUnavailableError(store.name, cause));
@@ -290,11 +435,17 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     };
   }
 
+  /**
+   * Callback mode: with `onBudgetExceeded`, a budget refusal resolves to null after the callback; with it or
+   * `onBlocked`, so does a rule refusal (`onBlocked` has already seen its record).
+   */
   function resolvesNullOnRefusal(error: unknown): boolean {
-    if (!(error instanceof BudgetExceededError) || !deps.callbacks.onBudgetExceeded) return false;
-    const callback = deps.callbacks.onBudgetExceeded;
-    runCallback("onBudgetExceeded", callback, error);
-    return true;
+    const { onBudgetExceeded, onBlocked } = deps.callbacks;
+    if (error instanceof BudgetExceededError && onBudgetExceeded) {
+      runCallback("onBudgetExceeded", onBudgetExceeded, error);
+      return true;
+    }
+    return error instanceof RuleViolationError && (onBudgetExceeded !== undefined || onBlocked !== undefined);
   }
 
   /**
@@ -372,7 +523,11 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
 
   return {
     sessionId: options.id,
+    screen,
     admit,
+    clearRefusals: () => {
+      refusals = 0;
+    },
     finish,
     estimate,
     resolvesNullOnRefusal,
@@ -393,6 +548,87 @@ function scopeIds(scopes: readonly ScopeRef[]): string[] {
     scopeIdsOf.set(scopes, ids);
   }
   return ids;
+}
+
+/**
+ * What goes back to the rate windows when a call settles: what it was charged beyond what it used (tokens,
+ * USD); everything, requests included, when it was refused after its hold (approval denied).
+ */
+function refundsOf(
+  admission: Admission,
+  used: { actual: Nano; usage: Usage | undefined } | undefined,
+): RateCharge[] {
+  const refunds: RateCharge[] = [];
+  for (const charge of admission.charges ?? []) {
+    let amount = charge.amount;
+    if (used) {
+      if (charge.key.endsWith(":requests")) amount = 0;
+      else if (charge.key.endsWith(":usd")) amount = Math.max(0, charge.amount - used.actual);
+      else if (used.usage)
+        amount = Math.max(0, charge.amount - used.usage.inputTokens - used.usage.outputTokens);
+      else amount = 0;
+    }
+    if (amount > 0) refunds.push({ ...charge, amount });
+  }
+  return refunds;
+}
+
+function panicError(scopeId: string): RuleViolationError {
+  return new RuleViolationError(
+    "panic",
+    `Panic is on for session \`${scopeId}\`: every paid call is refused until it is turned off`,
+  );
+}
+
+function lockedError(scopeId: string): RuleViolationError {
+  return new RuleViolationError(
+    "locked_out",
+    `Rule \`lockoutAfter\` locked session \`${scopeId}\` after too many refused calls: every call is refused ` +
+      "until session.unlock()",
+  );
+}
+
+function runRule(
+  rule: (request: RuleRequest) => unknown,
+  view: RuleRequest,
+): { deny: string; message: string } | undefined {
+  let verdict: unknown;
+  try {
+    verdict = rule(view);
+  } catch (error) {
+    // A rule that throws refuses: failing open would let the call through unchecked.
+    return {
+      deny: "custom_rule_error",
+      message: `A custom rule threw: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  if (verdict === undefined || verdict === null) return undefined;
+  const { deny, message } = verdict as { deny?: unknown; message?: unknown };
+  if (typeof deny !== "string" || deny.length === 0) {
+    return {
+      deny: "custom_rule_error",
+      message: "A custom rule returned something other than undefined or { deny, message }",
+    };
+  }
+  return { deny, message: typeof message === "string" ? message : `Custom rule refused the call (${deny})` };
+}
+
+/** The prompt part of a request's params, for `history: { includePrompts: true }`. */
+function promptOf(params: unknown): unknown {
+  if (typeof params !== "object" || params === null) return undefined;
+  const body = params as Record<string, unknown>;
+  for (const field of ["messages", "input", "prompt", "system"])
+    if (body[field] !== undefined) return structuredCloneSafe(body[field]);
+  const input = body.input;
+  return input;
+}
+
+function structuredCloneSafe(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return String(value);
+  }
 }
 
 function budgetError(balance: Balance | undefined, estimated: Nano): BudgetExceededError {

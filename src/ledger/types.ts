@@ -1,5 +1,7 @@
 import type { Nano } from "../money.js";
 import type { TokenPrice } from "../pricing/types.js";
+import type { RequestFacts, RequestRewrite } from "../rules/types.js";
+import type { RateCharge } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, PriceSource, ServiceTier, Usage } from "../types.js";
 
 /**
@@ -67,6 +69,9 @@ export interface Admission {
   injectedLimit?: number;
   startedAt: number;
   record: CallRecord;
+  /** The rate windows the call consumed, and the tokens it was charged to them (for refunds on settle). */
+  charges?: readonly RateCharge[];
+  chargedTokens?: number;
 }
 
 export type Outcome =
@@ -84,13 +89,36 @@ export type Outcome =
   | { kind: "cost"; actual: Nano; usage?: Usage; requestId?: string }
   /** Nothing reliable is known: charge the hold (the provider may have billed all of it). */
   | { kind: "hold"; flags: CallFlag[]; responseModel?: string; requestId?: string }
+  /** A rule refused the call after its hold was taken (approval denied): release it, record it as blocked. */
+  | { kind: "refused"; code: string }
   /** The provider refused or failed before doing billable work: release the hold. */
   | { kind: "failed"; reason: string };
 
+/** Facts about a call known before it could be planned (used to screen and to record refusals). */
+export interface CallInfo {
+  provider: string;
+  operation: string;
+  model: string;
+  stream: boolean;
+  tier: ServiceTier;
+}
+
+export interface AdmitContext {
+  /** What `screen` rewrote, for the record. */
+  rewrites?: readonly string[];
+  /** The params as they will be sent (custom rules, approvers, and prompts in history see them). */
+  params?: unknown;
+}
+
 export interface CallLedger {
   readonly sessionId: string;
+  /**
+   * The rules the request alone decides (panic, expiry, lockout, provider, model, images, video, output):
+   * resolves with the rewrite to apply before planning, or rejects with the refusal (already recorded).
+   */
+  screen(info: CallInfo, facts: RequestFacts): Promise<{ rewrite?: RequestRewrite; rewrites: string[] }>;
   /** Rules, price, worst case, strict clamp, atomic hold. Rejects with the refusal (already recorded). */
-  admit(plan: CallPlan): Promise<Admission>;
+  admit(plan: CallPlan, context?: AdmitContext): Promise<Admission>;
   /** Settle exactly once (later calls for the same admission are ignored). Never rejects. */
   finish(admission: Admission, outcome: Outcome): Promise<void>;
   estimate(plan: CallPlan): Promise<CostEstimate>;

@@ -1,6 +1,7 @@
 import type { TransportMeter } from "../intercept/meters.js";
 import type { Admission, CallLedger, CallPlan } from "../ledger/types.js";
 import type { PriceCatalog } from "../pricing/types.js";
+import type { RequestFacts, RequestRewrite } from "../rules/types.js";
 import type { ServiceTier } from "../types.js";
 
 /**
@@ -17,6 +18,10 @@ export interface Operation<P extends CallPlan = CallPlan> {
   url: RegExp;
   plan(params: unknown, context: PlanContext): Promise<P>;
   meter(admission: Admission, plan: P, ledger: CallLedger): OperationMeter;
+  /** What rules need from the params (image quality and size, seconds, output limit); the model alone by default. */
+  facts?(params: unknown, context: Pick<PlanContext, "args" | "memory">): RequestFacts;
+  /** The params with the rules' changes applied, on a copy (a cheaper quality, a lower output limit). */
+  rewrite?(params: unknown, rewrite: RequestRewrite): unknown;
 }
 
 export interface PlanContext {

@@ -19,6 +19,16 @@ export const batchesCreate: Operation = {
   path: "messages.batches.create",
   paramsArg: 0,
   url: /\/v1\/messages\/batches$/,
+  // Every model of the batch is checked (rules split the list on commas).
+  facts(params) {
+    const requests = (params as { requests?: unknown } | null)?.requests;
+    const models = Array.isArray(requests)
+      ? requests.map((request) => (request as { params?: { model?: unknown } })?.params?.model)
+      : [];
+    return {
+      model: [...new Set(models.filter((model): model is string => typeof model === "string"))].join(","),
+    };
+  },
   async plan(params, context): Promise<CallPlan> {
     const body = requireBody(params, "messages.batches.create");
     if (!Array.isArray(body.requests) || body.requests.length === 0) {
@@ -49,7 +59,7 @@ export const batchesCreate: Operation = {
       model: models.size === 1 && first ? first : [...models].join(","),
       stream: false,
       tier: "batch",
-      resolvedModel: models.size === 1 && first ? first : "several",
+      resolvedModel: models.size === 1 && first ? first : [...models].join(","),
       priceSource: { layer: "genai-prices", detail: "per request, at the batch rate" },
       hold: { kind: "fixed", amount, expected: amount, units: `${body.requests.length} requests` },
       cost: () => amount,

@@ -9,6 +9,7 @@ import type { ServiceTier, Usage } from "../../types.js";
 import { eventSseTap, parseObject } from "../event-stream.js";
 import { createMeter, jsonBody } from "../meter.js";
 import { readCount, requireBody, requireModel } from "../request.js";
+import { outputLimitHooks } from "../rule-facts.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
 import type { Operation, PlanContext } from "../types.js";
 import { cacheWriteOf, countClaudeInput } from "./input-tokens.js";
@@ -29,6 +30,7 @@ function messagesOperation(path: string): Operation<MessagesPlan> {
     paramsArg: 0,
     url: /\/v1\/messages$/,
     plan: (params, context) => planMessages(path, params, context, context.tier),
+    ...outputLimitHooks(["max_tokens"]),
     meter: (admission, plan, ledger) => messagesMeter(admission, plan, ledger),
   };
 }

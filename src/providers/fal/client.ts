@@ -5,7 +5,7 @@ import type { Admission, CallLedger, Outcome } from "../../ledger/types.js";
 import type { Nano } from "../../money.js";
 import type { ServiceTier } from "../../types.js";
 import { mayHaveReachedProvider } from "../meter.js";
-import { type FalInput, falOutcome, falPlan, inputOf } from "./plan.js";
+import { type FalInput, falFacts, falOutcome, falPlan, falRewrite, inputOf } from "./plan.js";
 
 /**
  * @fal-ai/client is a plain object of closures (no classes, no private fields): the wrapper is a Proxy whose
@@ -58,20 +58,29 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
     return units;
   };
 
-  /** Plans and admits a call; a refusal is recorded and thrown (or answered with null in callback mode). */
+  /**
+   * Screens, plans and admits a call: a refusal is recorded and thrown (or answered with null in callback
+   * mode). The admission's `params` are the options to send (a rule may have lowered the quality).
+   */
   async function admit(operation: string, endpointId: unknown, options: unknown): Promise<Admission | null> {
-    let plan: ReturnType<typeof falPlan>;
+    const model = typeof endpointId === "string" ? endpointId : "";
+    const info = { provider: "fal", operation, model, stream: operation === "stream", tier: context.tier };
     try {
-      plan = falPlan(operation, endpointId, options, context.tier);
-    } catch (error) {
-      if (isSpendguardError(error)) {
-        const model = typeof endpointId === "string" ? endpointId : "";
-        await ledger.block({ provider: "fal", operation, model, stream: false, tier: context.tier }, error);
+      let sent = options;
+      let rewrites: readonly string[] = [];
+      if (model) {
+        const screened = await ledger.screen(info, falFacts(model, options));
+        rewrites = screened.rewrites;
+        if (screened.rewrite) sent = falRewrite(options, screened.rewrite);
       }
-      throw error;
-    }
-    try {
-      return await ledger.admit(plan);
+      let plan: ReturnType<typeof falPlan>;
+      try {
+        plan = falPlan(operation, endpointId, sent, context.tier);
+      } catch (error) {
+        if (isSpendguardError(error)) await ledger.block(info, error);
+        throw error;
+      }
+      return await ledger.admit(plan, { rewrites, params: sent });
     } catch (error) {
       if (ledger.resolvesNullOnRefusal(error)) return null;
       throw error;
@@ -87,8 +96,8 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
     const admission = await admit("run", endpointId, options);
     if (!admission) return null;
     try {
-      const result = await (real.run as AnyFn)(endpointId, options);
-      settleResult(admission, endpointId as string, inputOf(options), result);
+      const result = await (real.run as AnyFn)(endpointId, admission.params);
+      settleResult(admission, endpointId as string, inputOf(admission.params), result);
       return result;
     } catch (error) {
       void ledger.finish(admission, failure(error));
@@ -99,7 +108,7 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
   async function subscribe(endpointId: unknown, options?: unknown): Promise<unknown> {
     const admission = await admit("subscribe", endpointId, options);
     if (!admission) return null;
-    const given = (options ?? {}) as { onEnqueue?: (requestId: string) => void };
+    const given = (admission.params ?? {}) as { onEnqueue?: (requestId: string) => void };
     let requestId: string | undefined;
     const watched = {
       ...given,
@@ -110,13 +119,13 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
     };
     try {
       const result = await (real.subscribe as AnyFn)(endpointId, watched);
-      settleResult(admission, endpointId as string, inputOf(options), result);
+      settleResult(admission, endpointId as string, inputOf(admission.params), result);
       return result;
     } catch (error) {
       if (requestId !== undefined && !isJobFailure(error)) {
         // Queued, and neither finished nor failed as far as we know (a client timeout, a dropped poll): the job
         // may still run and bill. Its hold waits for `queue.result`, or its lease.
-        jobs.set(requestId, { endpointId: endpointId as string, input: inputOf(options) });
+        jobs.set(requestId, { endpointId: endpointId as string, input: inputOf(admission.params) });
         ledger.awaitLater(requestId, admission);
       } else void ledger.finish(admission, requestId === undefined ? failure(error) : released(error));
       throw error;
@@ -128,13 +137,13 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
     if (!admission) return null;
     let status: { request_id?: unknown };
     try {
-      status = (await (real.queue.submit as AnyFn)(endpointId, options)) as { request_id?: unknown };
+      status = (await (real.queue.submit as AnyFn)(endpointId, admission.params)) as { request_id?: unknown };
     } catch (error) {
       void ledger.finish(admission, failure(error));
       throw error;
     }
     if (typeof status?.request_id === "string") {
-      jobs.set(status.request_id, { endpointId: endpointId as string, input: inputOf(options) });
+      jobs.set(status.request_id, { endpointId: endpointId as string, input: inputOf(admission.params) });
       ledger.awaitLater(status.request_id, admission);
     } else void ledger.finish(admission, { kind: "hold", flags: ["malformed_response"] });
     return status;
@@ -166,12 +175,12 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
     if (!admission) return null;
     let falStream: FalStreamLike;
     try {
-      falStream = (await (real.stream as AnyFn)(endpointId, options)) as FalStreamLike;
+      falStream = (await (real.stream as AnyFn)(endpointId, admission.params)) as FalStreamLike;
     } catch (error) {
       void ledger.finish(admission, failure(error));
       throw error;
     }
-    const input = inputOf(options);
+    const input = inputOf(admission.params);
     falStream.on("done", (data) => {
       const units = unitsOf(falStream.requestId);
       void ledger.finish(admission, falOutcome(endpointId as string, input, data, units));

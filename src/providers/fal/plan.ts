@@ -1,6 +1,13 @@
 import { InvalidRequestError, UnknownPriceError } from "../../errors.js";
 import type { CallPlan, Outcome } from "../../ledger/types.js";
-import { falCostFromUnits, falQuote, falUnitsFromResult } from "../../pricing/fal.js";
+import {
+  FAL_IMAGE_SIZE_PRESETS,
+  falCostFromUnits,
+  falImageQualities,
+  falQuote,
+  falUnitsFromResult,
+} from "../../pricing/fal.js";
+import type { RequestFacts, RequestRewrite } from "../../rules/types.js";
 import type { ServiceTier } from "../../types.js";
 
 export type FalInput = Readonly<Record<string, unknown>>;
@@ -66,4 +73,48 @@ export function falOutcome(
   const actual = units === undefined ? undefined : falCostFromUnits(endpointId, units, input);
   if (actual === undefined) return { kind: "hold", flags: ["no_usage"], ...ids };
   return { kind: "cost", actual, ...ids };
+}
+
+/**
+ * A fal request as the rules see it: the quality and size fal will use (its documented default when the input
+ * names none), the number of images, the seconds of video.
+ */
+export function falFacts(endpointId: string, options: unknown): RequestFacts {
+  const input = inputOf(options);
+  const quote = falQuote(endpointId, input);
+  const facts: RequestFacts = { model: endpointId };
+  if (quote?.quality !== undefined) facts.quality = quote.quality;
+  const qualities = falImageQualities(endpointId);
+  if (qualities && qualities.length > 0) facts.qualities = qualities;
+  const size =
+    sizeOf(input.image_size) ?? (quote?.size && /^\d+x\d+$/.test(quote.size) ? quote.size : undefined);
+  if (size !== undefined) facts.size = size;
+  if (quote && (quote.unit === "image" || quote.unit === "megapixel")) {
+    facts.count = typeof input.num_images === "number" ? input.num_images : 1;
+  }
+  const seconds = quote?.unit === "second" ? quote.units : secondsOf(input.duration);
+  if (seconds !== undefined) facts.seconds = seconds;
+  return facts;
+}
+
+/** The options with the rules' quality written into the input (a copy). */
+export function falRewrite(options: unknown, rewrite: RequestRewrite): unknown {
+  if (rewrite.quality === undefined) return options;
+  const given = (typeof options === "object" && options !== null ? options : {}) as Record<string, unknown>;
+  return { ...given, input: { ...inputOf(options), quality: rewrite.quality } };
+}
+
+function sizeOf(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    const preset = FAL_IMAGE_SIZE_PRESETS[value];
+    if (preset) return `${preset.width}x${preset.height}`;
+    return /^\d+x\d+$/.test(value) ? value : undefined;
+  }
+  const { width, height } = (value ?? {}) as { width?: unknown; height?: unknown };
+  return typeof width === "number" && typeof height === "number" ? `${width}x${height}` : undefined;
+}
+
+function secondsOf(value: unknown): number | undefined {
+  const seconds = typeof value === "string" ? Number.parseFloat(value) : value;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }

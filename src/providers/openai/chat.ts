@@ -3,6 +3,7 @@ import type { CallPlan } from "../../ledger/types.js";
 import { countChatInput, countStreamedChatOutput } from "../../tokenize/index.js";
 import type { Tokenizer } from "../../tokenize/types.js";
 import { requestTier, requireBody, requireModel } from "../request.js";
+import { outputLimitHooks } from "../rule-facts.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
 import type { Operation } from "../types.js";
 import { dataStreamMeter } from "./data-stream.js";
@@ -16,6 +17,7 @@ export const chatCompletions: Operation<ChatPlan> = {
   paramsArg: 0,
   url: /\/chat\/completions$/,
   plan: planChat,
+  ...outputLimitHooks(["max_completion_tokens", "max_tokens"]),
   meter: (admission, plan, ledger) =>
     dataStreamMeter(admission, plan, ledger, {
       url: chatCompletions.url,

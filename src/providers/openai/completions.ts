@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../../errors.js";
 import type { Tokenizer } from "../../tokenize/types.js";
 import { readCount, requireBody, requireModel } from "../request.js";
+import { outputLimitHooks } from "../rule-facts.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
 import type { Operation } from "../types.js";
 import { type ChatPlan, readChoices } from "./chat.js";
@@ -16,6 +17,8 @@ export const legacyCompletions: Operation<ChatPlan> = {
   path: PATH,
   paramsArg: 0,
   url: /(?<!\/chat)\/completions$/,
+  // Without max_tokens the legacy endpoint stops at 16 tokens.
+  ...outputLimitHooks(["max_tokens"], 16),
   async plan(params, context) {
     const body = requireBody(params, PATH);
     const model = requireModel(body, PATH);

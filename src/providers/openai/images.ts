@@ -2,8 +2,9 @@ import { InvalidRequestError, UnknownPriceError } from "../../errors.js";
 import type { Admission, CallLedger, CallPlan, Outcome } from "../../ledger/types.js";
 import { type Nano, roundTo } from "../../money.js";
 import { usageCost } from "../../pricing/cost.js";
-import { imageInputTokenBound, imagePrice } from "../../pricing/media.js";
+import { imageInputTokenBound, imagePrice, imageQualities } from "../../pricing/media.js";
 import type { TokenPrice } from "../../pricing/types.js";
+import type { RequestFacts } from "../../rules/types.js";
 import { encodingForModel, loadTokenizer } from "../../tokenize/index.js";
 import type { Usage } from "../../types.js";
 import { eventSseTap, parseObject } from "../event-stream.js";
@@ -34,8 +35,33 @@ function operation(
     url,
     plan: (params, context) => planImages(path, params, context, defaultModel, kind),
     meter: (admission, plan, ledger) => imagesMeter(admission, plan, ledger, op.url),
+    facts: (params) => imageFacts(params, defaultModel),
+    rewrite: (params, rewrite) =>
+      rewrite.quality === undefined ? params : { ...(params as object), quality: rewrite.quality },
   };
   return op;
+}
+
+/**
+ * An image request as the rules see it: a missing quality or size is the API's default (dall-e: `standard`,
+ * 1024x1024; gpt-image: `auto`), and `auto` counts as the dearest quality and the largest size the model may
+ * pick.
+ */
+function imageFacts(params: unknown, defaultModel: string): RequestFacts {
+  const body = (typeof params === "object" && params !== null ? params : {}) as Record<string, unknown>;
+  const model = typeof body.model === "string" && body.model.length > 0 ? body.model : defaultModel;
+  const dallE = model.toLowerCase().startsWith("dall-e");
+  const quality = typeof body.quality === "string" ? body.quality : dallE ? "standard" : "auto";
+  const size = typeof body.size === "string" ? body.size : dallE ? "1024x1024" : "auto";
+  const quote = imagePrice(model, { quality, size });
+  const count = typeof body.n === "number" ? body.n : 1;
+  return {
+    model,
+    quality: quality === "auto" && quote ? quote.quality : quality,
+    ...(imageQualities(model) && { qualities: imageQualities(model) }),
+    size: size === "auto" && quote ? quote.size : size,
+    count,
+  };
 }
 
 export const imagesGenerate = operation("images.generate", /\/images\/generations$/, "dall-e-2", "generate");

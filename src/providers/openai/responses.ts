@@ -10,6 +10,7 @@ import type { Usage } from "../../types.js";
 import { eventSseTap, parseObject } from "../event-stream.js";
 import { createMeter, jsonBody } from "../meter.js";
 import { readCount, requestTier, requireBody, requireModel } from "../request.js";
+import { outputLimitHooks } from "../rule-facts.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
 import type { LaterHook, Operation, PlanContext, ProviderMemory } from "../types.js";
 import { readOutputLimit } from "./chat.js";
@@ -53,6 +54,7 @@ export const responsesCreate: Operation<ResponsesPlan> = {
   paramsArg: 0,
   url: /\/responses$/,
   plan: (params, context) => planResponse(CREATE, params, context),
+  ...outputLimitHooks(["max_output_tokens"]),
   meter: (admission, plan, ledger) => responseMeter(admission, plan, ledger, responsesCreate.url),
 };
 

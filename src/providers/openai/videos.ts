@@ -24,6 +24,21 @@ function videoOperation(path: string, url: RegExp, kind: Kind, paramsArg = 0): O
     url,
     plan: (params, context) => planVideo(path, kind, params, context),
     meter: (admission, plan, ledger) => videoMeter(admission, plan, ledger, operation.url),
+    facts(params, context) {
+      const body = (typeof params === "object" && params !== null ? params : {}) as Record<string, unknown>;
+      const sourceId = kind === "remix" ? context.args[0] : (body.video as { id?: unknown } | undefined)?.id;
+      const source = typeof sourceId === "string" ? context.memory.videos.get(sourceId) : undefined;
+      const model = typeof body.model === "string" ? body.model : (source?.model ?? DEFAULT_MODEL);
+      const given = typeof body.seconds === "string" ? Number(body.seconds) : body.seconds;
+      // A remix or edit of a video this session did not see may be as long as the model allows.
+      const seconds =
+        typeof given === "number" && Number.isFinite(given)
+          ? given
+          : kind === "create"
+            ? DEFAULT_SECONDS
+            : (source?.seconds ?? videoMaxSeconds(model) ?? 20);
+      return { model, seconds };
+    },
   };
   return operation;
 }
