@@ -384,7 +384,7 @@ describe("rate limits", () => {
 describe("approval", () => {
   it("holds the budget while waiting, and proceeds when approved", async () => {
     let release: (ok: boolean) => void = () => {};
-    const approve = vi.fn(() => new Promise<boolean>((resolve) => (release = resolve)));
+    const approve = vi.fn((_request: RuleRequest) => new Promise<boolean>((resolve) => (release = resolve)));
     const session = new BudgetedSession({ budgetUsd: 5, rules: { approval: { aboveUsd: 0, approve } } });
     const openai = session.wrap(openaiClient(fake()));
     const call = openai.chat.completions.create({

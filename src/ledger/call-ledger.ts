@@ -21,7 +21,7 @@ import {
 } from "../rules/engine.js";
 import type { RequestFacts, RuleRequest } from "../rules/types.js";
 import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
-import type { CallFlag, CallRecord, CostEstimate, ServiceTier, Usage } from "../types.js";
+import type { CallFlag, CallRecord, CostEstimate, Usage } from "../types.js";
 import { sizeHold } from "./hold-size.js";
 import type { Admission, AdmitContext, CallInfo, CallLedger, CallPlan, Outcome } from "./types.js";
 
