@@ -5,6 +5,7 @@ import {
   BudgetedSession,
   type CallRecord,
   memoryStore,
+  type RuleRequest,
   type Rules,
   RuleViolationError,
   type SessionOptions,
