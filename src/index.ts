@@ -10,6 +10,7 @@ export {
 } from "./errors.js";
 export type { GuardRequest, GuardSettle } from "./guard.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
+export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
 export type { PriceOverride } from "./pricing/types.js";
 export type {
@@ -22,6 +23,7 @@ export type {
 } from "./rules/types.js";
 export type {
   AnthropicFactoryOptions,
+  ChildOptions,
   EstimateRequest,
   OpenAIFactoryOptions,
   ReadonlySession,

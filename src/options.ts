@@ -1,5 +1,6 @@
 import type { BudgetExceededError } from "./errors.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
+import { type Period, validatePeriod } from "./periods.js";
 import type { PriceOverride } from "./pricing/types.js";
 import { type ResolvedRules, resolveRules } from "./rules/engine.js";
 import type { Rules } from "./rules/types.js";
@@ -55,6 +56,11 @@ export interface SessionOptions {
   pricing?: Readonly<Record<string, PriceOverride>>;
   /** Price models the catalog does not know as this model instead of refusing them. */
   unknownModel?: { fallbackModel: string };
+  /**
+   * A budget per period (UTC): `budgetUsd` each day, week (from Monday), month or run of `{ days }`. Without it
+   * the budget never renews.
+   */
+  period?: Period;
   /** Milliseconds since the epoch; for tests of leases. @default Date.now */
   clock?: () => number;
   anthropic?: {
@@ -68,6 +74,7 @@ export interface SessionOptions {
 
 export interface ResolvedOptions {
   budgetUsd: number;
+  period: Period | undefined;
   rules: ResolvedRules;
   includePrompts: boolean;
   id: string;
@@ -193,6 +200,7 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
 
   return {
     budgetUsd,
+    period: validatePeriod(options.period),
     rules: resolveRules(options.rules),
     includePrompts: history.includePrompts === true,
     id,

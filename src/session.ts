@@ -19,6 +19,7 @@ import {
   type SessionOptions,
   validateTier,
 } from "./options.js";
+import { periodKey, periodLabel } from "./periods.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import { describePrice, type ModelPrice } from "./pricing/describe.js";
 import type { PriceCatalog } from "./pricing/types.js";
@@ -31,6 +32,7 @@ import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
 import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
+import { inheritRules } from "./rules/engine.js";
 import { memoryStore } from "./stores/memory.js";
 import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
 import type {
@@ -101,6 +103,12 @@ export interface EstimateRequest {
 
 type Ledger = ReturnType<typeof createCallLedger>;
 
+/** `session.child(options)`: a sub-budget; options not given are the parent's. */
+export type ChildOptions = Omit<SessionOptions, "store" | "clock" | "pricing" | "unknownModel" | "id"> & {
+  /** The child's name under its parent: its session id is `parent-id/name`. */
+  id: string;
+};
+
 /** `session.readonly()`: what agent code may see and do without being able to change anything. */
 export interface ReadonlySession {
   readonly id: string;
@@ -131,25 +139,38 @@ export class BudgetedSession {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #memory: ProviderMemory = createProviderMemory();
   readonly #settledBatches = new Set<string>();
-  #latest: Balance | undefined;
+  /** The latest balance the store returned for each account of this session and its ancestors. */
+  readonly #latest = new Map<string, Balance>();
   #scopeRefs: readonly ScopeRef[] | undefined;
+  readonly #parent: BudgetedSession | undefined;
+  /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
+  static #adopting: BudgetedSession | undefined;
   #tallies = emptyTallies();
   #closed = false;
   #readonlyView: ReadonlySession | undefined;
 
   constructor(options: SessionOptions) {
+    const parent = BudgetedSession.#adopting;
+    BudgetedSession.#adopting = undefined;
+    this.#parent = parent;
     this.#options = resolveOptions(options, () => newId("session"));
+    if (parent) {
+      this.#options.rules = inheritRules(parent.#options.rules, this.#options.rules, options.rules);
+    }
     this.#settings = options;
     this.id = this.#options.id;
     this.#store =
+      (parent && parent.#store) ??
       options.store ??
       memoryStore(options.history?.limit !== undefined ? { historyLimit: options.history.limit } : {});
-    this.#ownsStore = options.store === undefined;
-    this.#clock = options.clock ?? Date.now;
-    this.#catalog = createPriceCatalog({
-      ...(options.pricing !== undefined && { overrides: options.pricing }),
-      ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),
-    });
+    this.#ownsStore = !parent && options.store === undefined;
+    this.#clock = (parent && parent.#clock) ?? options.clock ?? Date.now;
+    this.#catalog =
+      (parent && parent.#catalog) ??
+      createPriceCatalog({
+        ...(options.pricing !== undefined && { overrides: options.pricing }),
+        ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),
+      });
     this.#ledger = createCallLedger({
       options: this.#options,
       callbacks: options,
@@ -159,8 +180,9 @@ export class BudgetedSession {
       store: this.#store,
       catalog: this.#catalog,
       clock: this.#clock,
-      scopes: () => this.#scopes(),
-      balances: (scopes, now) => this.#store.readSync?.({ scopes, now }) ?? [this.#latest ?? this.#empty()],
+      scopes: (now) => this.#scopes(now),
+      balances: (scopes, now) =>
+        this.#store.readSync?.({ scopes, now }) ?? scopes.map((scope) => this.#latestOf(scope)),
       observe: (balances) => this.#observe(balances),
       recorded: (record) => this.#tally(record),
       warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
@@ -172,12 +194,35 @@ export class BudgetedSession {
       .register([
         {
           id: this.id,
+          ...(parent && { parentId: parent.id }),
           limit: usdToNano(this.#options.budgetUsd),
+          ...(this.#options.period && { period: periodLabel(this.#options.period) }),
           thresholds: this.#options.warningThresholds,
           createdAt: this.#clock(),
         },
       ])
       .catch(() => undefined);
+  }
+
+  /**
+   * A sub-budget: its calls must fit its own budget and every ancestor's, in one atomic step. Its id is
+   * `parent-id/id` (the same in every process: a tenant or customer reopens its budget by it). It shares the
+   * parent's store, prices and clock; rules it sets replace the parent's rule of the same name, the others are
+   * inherited; other options default to the parent's.
+   */
+  child(options: ChildOptions): BudgetedSession {
+    if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+    const { id } = options;
+    if (typeof id !== "string" || id.length === 0 || id.includes("/")) {
+      throw expected("id", "a non-empty name without `/`", id);
+    }
+    const { rules: _inheritedRules, store: _store, clock: _clock, ...inherited } = this.#settings;
+    BudgetedSession.#adopting = this;
+    try {
+      return new BudgetedSession({ ...inherited, ...options, id: `${this.id}/${id}` });
+    } finally {
+      BudgetedSession.#adopting = undefined;
+    }
   }
 
   /** A real OpenAI client, wrapped, with its own session at `client.session`. */
@@ -279,8 +324,9 @@ export class BudgetedSession {
     );
   }
 
+  /** The budget in force (per period, with a period): the operator's override from the store when one is set. */
   getBudget(): number {
-    return this.#options.budgetUsd;
+    return nanoToUsd(this.#balance().limit);
   }
 
   getTotalSpent(): number {
@@ -303,7 +349,7 @@ export class BudgetedSession {
     const tallies = this.#tallies;
     return {
       sessionId: this.id,
-      budget: this.#options.budgetUsd,
+      budget: nanoToUsd(balance.limit),
       spent: nanoToUsd(balance.spent),
       reserved: nanoToUsd(balance.held),
       remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
@@ -491,41 +537,63 @@ export class BudgetedSession {
   }
 
   /** The accounts this session's calls are held on (budget periods and ancestors will extend this). */
-  #scopes(): readonly ScopeRef[] {
-    this.#scopeRefs ??= [
-      {
-        id: this.id,
-        key: this.id,
-        limit: usdToNano(this.#options.budgetUsd),
-        thresholds: this.#options.warningThresholds,
-      },
-    ];
-    return this.#scopeRefs;
+  #scopes(now = this.#clock()): readonly ScopeRef[] {
+    const key = periodKey(this.id, this.#options.period, now);
+    const own = this.#scopeRefs?.[0];
+    const ancestors = this.#parent ? this.#parent.#scopes(now) : [];
+    // Stable arrays within a period: the ledger caches per-scope-list work by identity.
+    if (
+      own?.key !== key ||
+      this.#scopeRefs?.length !== ancestors.length + 1 ||
+      ancestors.some((scope, i) => this.#scopeRefs?.[i + 1] !== scope)
+    ) {
+      this.#scopeRefs = [
+        {
+          id: this.id,
+          key,
+          limit: usdToNano(this.#options.budgetUsd),
+          thresholds: this.#options.warningThresholds,
+        },
+        ...ancestors,
+      ];
+    }
+    return this.#scopeRefs as readonly ScopeRef[];
   }
 
   #balance(): Balance {
-    const scopes = this.#scopes();
-    return this.#store.readSync?.({ scopes, now: this.#clock() })[0] ?? this.#latest ?? this.#empty();
+    const now = this.#clock();
+    const scopes = this.#scopes(now);
+    const [own] = scopes as [ScopeRef];
+    return this.#store.readSync?.({ scopes: [own], now })[0] ?? this.#latestOf(own);
   }
 
-  #empty(): Balance {
-    return {
-      key: this.id,
-      id: this.id,
-      limit: usdToNano(this.#options.budgetUsd),
-      spent: 0,
-      held: 0,
-      flags: {},
-    };
+  #latestOf(scope: ScopeRef): Balance {
+    return (
+      this.#latest.get(scope.key) ?? {
+        key: scope.key,
+        id: scope.id,
+        limit: scope.limit,
+        spent: 0,
+        held: 0,
+        flags: {},
+      }
+    );
   }
 
   #observe(balances: readonly Balance[]): void {
-    const own = balances.find((balance) => balance.id === this.id);
-    if (own) this.#latest = own;
+    const keys = new Set(this.#scopes().map((scope) => scope.key));
+    for (const balance of balances) if (keys.has(balance.key)) this.#latest.set(balance.key, balance);
+    // Keep only the current period's accounts.
+    for (const key of this.#latest.keys()) if (!keys.has(key)) this.#latest.delete(key);
+    if (this.#parent) this.#parent.#observe(balances);
   }
 
   #warn(scopeId: string, threshold: number, balance: Balance): void {
-    if (scopeId !== this.id) return;
+    if (scopeId !== this.id) {
+      // An ancestor's threshold, crossed by this child's spend: the ancestor's session reports it.
+      if (this.#parent) this.#parent.#warn(scopeId, threshold, balance);
+      return;
+    }
     const event: WarningEvent = {
       threshold,
       sessionId: this.id,
