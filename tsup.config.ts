@@ -12,5 +12,15 @@ export default defineConfig({
   splitting: true,
   sourcemap: false,
   target: "node20",
-  external: ["openai", "@anthropic-ai/sdk", "@fal-ai/client", "gpt-tokenizer", "@pydantic/genai-prices"],
+  external: [
+    "openai",
+    "@anthropic-ai/sdk",
+    "@fal-ai/client",
+    "gpt-tokenizer",
+    "@pydantic/genai-prices",
+    "@napi-rs/keyring",
+    "keytar",
+    "better-sqlite3",
+    "ioredis",
+  ],
 });

@@ -8,11 +8,35 @@ export {
   StoreUnavailableError,
   UnknownPriceError,
 } from "./errors.js";
-export type { GuardRequest, GuardSettle } from "./guard.js";
+export type { GuardEstimate, GuardRequest, GuardSettle } from "./guard.js";
+export type {
+  Keychain,
+  KeyProvider,
+  KeySource,
+  OpenKeychainOptions,
+  ResolveApiKeyOptions,
+  ResolvedApiKey,
+} from "./keys/index.js";
+export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
 export type { PriceOverride } from "./pricing/types.js";
+export type {
+  BudgetStatus,
+  ReportDimension,
+  ReportRow,
+  StoreReadOptions,
+} from "./report/budgets.js";
+export {
+  budgetStatus,
+  listBudgets,
+  report,
+  resetBudget,
+  setBudget,
+  setPanic,
+  storeSummary,
+} from "./report/budgets.js";
 export type {
   ApprovalRule,
   CustomRule,

@@ -9,6 +9,8 @@ import {
   guardPlan,
   runGuarded,
 } from "./guard.js";
+import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
+import type { Keychain } from "./keys/types.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
@@ -32,6 +34,7 @@ import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
 import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
+import { emptyTallies, summarize, tally, utilization } from "./report/summary.js";
 import { inheritRules } from "./rules/engine.js";
 import { memoryStore } from "./stores/memory.js";
 import type { Balance, BudgetStore, HistoryQuery, ScopeRef } from "./stores/types.js";
@@ -61,6 +64,8 @@ export interface OpenAIFactoryOptions extends SessionOptions {
   OpenAI?: new (
     options?: OpenAIClientOptions,
   ) => OpenAI;
+  /** Where to find the key when none is given or in the environment. @default the OS keychain */
+  keychain?: Keychain;
 }
 
 export interface AnthropicFactoryOptions extends SessionOptions {
@@ -71,6 +76,8 @@ export interface AnthropicFactoryOptions extends SessionOptions {
   Anthropic?: new (
     options?: AnthropicClientOptions,
   ) => Anthropic;
+  /** Where to find the key when none is given or in the environment. @default the OS keychain */
+  keychain?: Keychain;
 }
 
 /** `createFalClient`'s config (the package does not export its type). */
@@ -82,6 +89,8 @@ export interface FalFactoryOptions extends SessionOptions {
   clientConfig?: FalClientConfig;
   /** `createFalClient` to call (by default spendguard loads `@fal-ai/client` itself); fal does not export its config type. */
   createFalClient?: (config: any) => object;
+  /** Where to find the key when none is given or in the environment. @default the OS keychain */
+  keychain?: Keychain;
 }
 
 /** The metered methods of each provider, by SDK path (what `estimate` accepts). */
@@ -231,9 +240,10 @@ export class BudgetedSession {
       apiKey,
       clientOptions,
       OpenAI: Given,
+      keychain,
       ...sessionOptions
     } = options ?? ({} as OpenAIFactoryOptions);
-    const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions);
+    const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions, "openai", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
       Given ??
@@ -247,9 +257,10 @@ export class BudgetedSession {
       apiKey,
       clientOptions,
       Anthropic: Given,
+      keychain,
       ...sessionOptions
     } = options ?? ({} as AnthropicFactoryOptions);
-    const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions);
+    const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions, "anthropic", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
       Given ??
@@ -270,6 +281,7 @@ export class BudgetedSession {
       credentials,
       clientConfig,
       createFalClient: given,
+      keychain,
       ...sessionOptions
     } = options ?? ({} as FalFactoryOptions);
     if (credentials !== undefined && typeof credentials !== "string")
@@ -283,9 +295,15 @@ export class BudgetedSession {
       loadSdk<NonNullable<typeof given>>("@fal-ai/client", ["createFalClient"], "BudgetedSession.fal()");
     const billedUnits = new Map<string, number>();
     const inner = (clientConfig?.fetch as typeof fetch | undefined) ?? globalThis.fetch;
+    // fal's credentials resolver is synchronous: a keychain key is fetched before the first paid call.
+    const fromKeychain = keychainKeyNeeded("fal", credentials ?? clientConfig?.credentials)
+      ? keychainKey("fal", keychain)
+      : undefined;
+    let keychainCredentials: string | undefined;
     const client = create({
       ...clientConfig,
       ...(credentials !== undefined && { credentials }),
+      ...(fromKeychain && { credentials: () => keychainCredentials }),
       fetch: falUnitsFetch(inner, billedUnits),
     });
     return wrapFal(client, {
@@ -293,6 +311,11 @@ export class BudgetedSession {
       tier: session.#options.tier,
       session,
       billedUnits,
+      ...(fromKeychain && {
+        prepare: async () => {
+          keychainCredentials ??= await fromKeychain();
+        },
+      }),
     }) as T & { session: BudgetedSession };
   }
 
@@ -345,23 +368,7 @@ export class BudgetedSession {
   }
 
   getSummary(): BudgetSummary {
-    const balance = this.#balance();
-    const tallies = this.#tallies;
-    return {
-      sessionId: this.id,
-      budget: nanoToUsd(balance.limit),
-      spent: nanoToUsd(balance.spent),
-      reserved: nanoToUsd(balance.held),
-      remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
-      utilizationPercent: utilization(balance),
-      requests: tallies.requests,
-      blocked: tallies.blocked,
-      failed: tallies.failed,
-      overspends: tallies.overspends,
-      byModel: cloneTotals(tallies.byModel),
-      byProvider: cloneTotals(tallies.byProvider),
-      blockedByReason: { ...tallies.blockedByReason },
-    };
+    return summarize(this.id, this.#balance(), this.#tallies);
   }
 
   /** Zero spent and re-arm warnings. Holds of calls in flight stay held and settle normally. */
@@ -612,69 +619,31 @@ export class BudgetedSession {
   }
 
   #tally(record: CallRecord): void {
-    const tallies = this.#tallies;
-    if (record.status === "blocked") {
-      tallies.blocked++;
-      const reason = record.reason ?? "unknown";
-      tallies.blockedByReason[reason] = (tallies.blockedByReason[reason] ?? 0) + 1;
-      return;
-    }
-    if (record.status === "failed") {
-      tallies.failed++;
-      return;
-    }
-    tallies.requests++;
-    if (record.flags.includes("overspend")) tallies.overspends++;
-    addTotals(tallies.byModel, record.resolvedModel ?? record.model, record);
-    addTotals(tallies.byProvider, record.provider, record);
+    tally(this.#tallies, record);
   }
 }
 
-interface Tallies {
-  requests: number;
-  blocked: number;
-  failed: number;
-  overspends: number;
-  byModel: Record<string, ModelTotals>;
-  byProvider: Record<string, ModelTotals>;
-  blockedByReason: Record<string, number>;
-}
-
-function emptyTallies(): Tallies {
-  return {
-    requests: 0,
-    blocked: 0,
-    failed: 0,
-    overspends: 0,
-    byModel: {},
-    byProvider: {},
-    blockedByReason: {},
-  };
-}
-
-function addTotals(totals: Record<string, ModelTotals>, key: string, record: CallRecord): void {
-  const entry = totals[key] ?? { requests: 0, spentUsd: 0, inputTokens: 0, outputTokens: 0 };
-  totals[key] = entry;
-  entry.requests++;
-  entry.spentUsd = nanoToUsd(usdToNano(entry.spentUsd) + usdToNano(record.actualUsd));
-  entry.inputTokens += record.usage?.inputTokens ?? 0;
-  entry.outputTokens += record.usage?.outputTokens ?? 0;
-}
-
-function cloneTotals(totals: Record<string, ModelTotals>): Record<string, ModelTotals> {
-  return Object.fromEntries(Object.entries(totals).map(([key, value]) => [key, { ...value }]));
-}
-
-function utilization(balance: Balance): number {
-  return balance.limit > 0 ? (balance.spent / balance.limit) * 100 : 0;
-}
-
-function factoryClientOptions(sdk: string, apiKey: unknown, clientOptions: unknown): Record<string, unknown> {
+/**
+ * The SDK client's options: the explicit key, else the SDK's own environment variable, else (lazily, on the
+ * first request) the OS keychain (DESIGN 2.11).
+ */
+function factoryClientOptions(
+  sdk: string,
+  apiKey: unknown,
+  clientOptions: unknown,
+  provider: string,
+  keychain: Keychain | undefined,
+): Record<string, unknown> {
   if (apiKey !== undefined && typeof apiKey !== "string") throw expected("apiKey", "a string", "<hidden>");
   if (clientOptions !== undefined && (typeof clientOptions !== "object" || clientOptions === null)) {
     throw expected("clientOptions", `an object of ${sdk} client options`, clientOptions);
   }
-  return { ...(clientOptions as object | undefined), ...(apiKey !== undefined && { apiKey }) };
+  const given = apiKey ?? (clientOptions as { apiKey?: unknown } | undefined)?.apiKey;
+  return {
+    ...(clientOptions as object | undefined),
+    ...(apiKey !== undefined && { apiKey }),
+    ...(keychainKeyNeeded(provider, given) && { apiKey: keychainKey(provider, keychain) }),
+  };
 }
 
 /** Exact input tokens from the client's free `messages.countTokens` (called on the unwrapped client). */

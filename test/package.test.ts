@@ -5,7 +5,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const HEAVY = ["gpt-tokenizer", "@pydantic/genai-prices", "openai", "@anthropic-ai/sdk", "@fal-ai/client"];
+const HEAVY = [
+  "gpt-tokenizer",
+  "@pydantic/genai-prices",
+  "openai",
+  "@anthropic-ai/sdk",
+  "@fal-ai/client",
+  "@napi-rs/keyring",
+  "keytar",
+  "better-sqlite3",
+  "ioredis",
+];
 
 /** A script that imports `entry` in a fresh Node process where importing any heavy module throws. */
 const guard = (entry: string, afterImport: string) => `
@@ -42,7 +52,7 @@ describe("the package", () => {
     ]);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(
-      "BudgetExceededError,BudgetedSession,InvalidRequestError,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,isSpendguardError,memoryStore",
+      "BudgetExceededError,BudgetedSession,InvalidRequestError,KeychainUnavailableError,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,isSpendguardError,listBudgets,maskKey,memoryStore,openKeychain,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary",
     );
   });
 

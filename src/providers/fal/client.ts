@@ -19,6 +19,8 @@ export interface FalWrapContext {
   session?: unknown;
   /** `x-fal-billable-units` by request id, filled by `falUnitsFetch` when spendguard created the client. */
   billedUnits?: Map<string, number>;
+  /** Runs before each paid call is sent (fetches keychain credentials once). */
+  prepare?: () => Promise<void>;
 }
 
 export function isFalClient(client: unknown): boolean {
@@ -65,6 +67,7 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
   async function admit(operation: string, endpointId: unknown, options: unknown): Promise<Admission | null> {
     const model = typeof endpointId === "string" ? endpointId : "";
     const info = { provider: "fal", operation, model, stream: operation === "stream", tier: context.tier };
+    await context.prepare?.();
     try {
       let sent = options;
       let rewrites: readonly string[] = [];
