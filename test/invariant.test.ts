@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BudgetExceededError, BudgetedSession, type CallRecord, memoryStore } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
+import type { FakeProviders } from "../src/testing/index.js";
 import { openaiClient, useFakeProviders } from "./helpers.js";
 
 const context = useFakeProviders();
@@ -34,6 +35,19 @@ const WORDS = [
   "🙂",
   "<|endoftext|>",
 ];
+
+/** An answer of a random number of words, at most `limit` (and 300). */
+function wordsUpTo(random: () => number): (limit: number) => string {
+  return (limit) => "word ".repeat(Math.max(1, Math.floor(random() * Math.min(limit, 300)))).trim();
+}
+
+/** Chat answers that honour the request's output limit. */
+function answerChatWithin(fake: FakeProviders, words: (limit: number) => string): void {
+  fake.setDefault("openai.chat", (request) => {
+    const body = request.body as Record<string, number | undefined>;
+    return { content: words(Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000)) };
+  });
+}
 
 /**
  * The invariant after a run: every refusal is a budget refusal, committed spend is within the budget, nothing
@@ -152,13 +166,8 @@ describe("the hard cap (strict mode)", () => {
           const fake = context.fake;
           fake.reset();
           const random = seeded(seed);
-          const words = (limit: number) =>
-            "word ".repeat(Math.max(1, Math.floor(random() * Math.min(limit, 300)))).trim();
-          fake.setDefault("openai.chat", (request) => {
-            const body = request.body as Record<string, number | undefined>;
-            const limit = Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000);
-            return { content: words(limit) };
-          });
+          const words = wordsUpTo(random);
+          answerChatWithin(fake, words);
           fake.setDefault("openai.responses", (request) => {
             const limit = (request.body as { max_output_tokens?: number }).max_output_tokens ?? 4000;
             return { content: words(limit) };
@@ -229,12 +238,8 @@ describe("the hard cap (strict mode)", () => {
           const fake = context.fake;
           fake.reset();
           const random = seeded(seed);
-          const words = (limit: number) =>
-            "word ".repeat(Math.max(1, Math.floor(random() * Math.min(limit, 300)))).trim();
-          fake.setDefault("openai.chat", (request) => {
-            const body = request.body as Record<string, number | undefined>;
-            return { content: words(Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000)) };
-          });
+          const words = wordsUpTo(random);
+          answerChatWithin(fake, words);
           fake.setDefault("anthropic.messages", (request) => ({
             content: words((request.body as { max_tokens: number }).max_tokens),
           }));
