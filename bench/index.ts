@@ -3,7 +3,8 @@
 //      non-streaming and a 1,000-chunk stream (median time per call, rounds interleaved so machine noise hits
 //      both alike);
 //   2. token counting of a 100-turn agent conversation: incremental (memoized) vs a full recount;
-//   3. the memory ledger: reserve + settle pairs per second, sequential and 64 concurrent flows;
+//   3. the memory ledger: reserve + settle pairs per second, sequential and 64 concurrent flows; the same
+//      through each store (memory, SQLite, Redis: bench/stores.ts);
 //   4. cold `import("spendguard")` of the built package, in fresh processes, and which heavy modules it loads.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,6 +14,7 @@ import type { ScopeRef } from "../src/stores/types.js";
 import { countChatInput, loadTokenizer } from "../src/tokenize/index.js";
 import { createTokenizer } from "../src/tokenize/tokenizer.js";
 import type { CallRecord } from "../src/types.js";
+import { storeThroughput } from "./stores.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // The wrapper is measured as shipped: the built package (`npm run bench` builds first), not the sources
@@ -229,6 +231,7 @@ function coldImport(): void {
 await wrapperOverhead();
 await tokenCounting();
 await ledgerThroughput();
+rows.push(...(await storeThroughput()));
 coldImport();
 
 const widths = [0, 1, 2, 3].map((column) =>

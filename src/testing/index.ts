@@ -73,3 +73,8 @@ export type {
 } from "./fake-providers.js";
 export { startFakeProviders } from "./fake-providers.js";
 export type { FakeMultipartBody, FakeMultipartFile } from "./multipart.js";
+export {
+  type StoreConformanceCase,
+  type StoreConformanceOptions,
+  storeConformanceCases,
+} from "./store-conformance.js";

@@ -1,0 +1,449 @@
+/**
+ * Key layout (`<p>` is the prefix, `<root>` the root scope id of a budget tree: the last of a reserve's
+ * scopes, which are innermost first). Every key of a tree carries the hash tag `{<p>:<root>}`, so each
+ * transition script touches a single slot (Redis Cluster ready); the scripts build these keys from that tag.
+ *
+ *   {<p>:<root>}:account:<account key>  hash    spent, held (integer nano-USD), fired ("30,80," thresholds reported)
+ *   {<p>:<root>}:scope:<scope id>       hash    override (nano-USD), flag:<name> ("1" | "0")
+ *   {<p>:<root>}:hold:<hold id>         hash    amount, scopes (JSON ScopeRef[]), ids (the record's scopeIds),
+ *                                               expired (the record written if the lease ends first)
+ *   {<p>:<root>}:expiries               zset    hold id scored by expiresAt (the lease sweep)
+ *   {<p>:<root>}:rate:<window key>      string  the window's theoretical arrival time (GCRA, ms)
+ *   {<p>:<root>}:history:<scope id>     list    records (JSON) held on that scope id, newest first, capped
+ *   {<p>}:roots                         hash    scope id -> its root id: the tree read, update and history look in
+ *   {<p>}:scopes / {<p>}:created        hash    scope id -> registered ScopeInfo (JSON) / first createdAt
+ *   {<p>}:history                       list    every record, newest first, capped: history() without sessionId
+ *
+ * History: each scope id's list is appended in the same script as the transition (exact for
+ * `history({ sessionId })`). The global list lives in another slot, so it is appended by a second command
+ * after the script, batched (a few milliseconds later, one command for many records; at once before this
+ * store's own `history()` or `close()`): it is an index for listing, not part of the ledger, and a Redis
+ * failure or a crash of the process in between can leave a record out of it (never out of its sessions'
+ * lists). Each list is capped at `historyLimit` records.
+ *
+ * A scope id belongs to one tree: the first reserve (or `register`) files it under its root in `{<p>}:roots`,
+ * and a reserve naming it under another root is refused with an error. `read`, `update` and `history` look an
+ * id up there; an id never reserved on nor registered is taken as the root of its own tree (the core
+ * registers every session before using it). Rate windows live in the tree of the reserve that consumes them.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Redis, RedisOptions } from "ioredis";
+import { expiredRecord } from "../ledger/ledger-state.js";
+import type { CallRecord } from "../types.js";
+import { filterHistory } from "./memory.js";
+import type { Balance, BudgetStore, RateCharge, ReserveResult, ScopeInfo, SettleResult } from "./types.js";
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client to use; the store leaves it open on `close()`. Give it `enableOfflineQueue: false` and
+   * a small `maxRetriesPerRequest` so calls fail (closed) at once while Redis is down instead of queueing.
+   */
+  client?: Redis;
+  /** A `redis://` URL: the store creates its own client, failing fast while Redis is down, and closes it. */
+  url?: string;
+  /** Prefix of every key. @default "spendguard" */
+  prefix?: string;
+  /** Records kept in each history list (per scope id, and the global one). @default 1000 */
+  historyLimit?: number;
+}
+
+/** A Redis store: every transition is one Lua script, so any number of processes and hosts can share it. */
+export function redisStore(options: RedisStoreOptions): BudgetStore {
+  if (typeof options !== "object" || options === null) throw invalid("options", "an object", options);
+  const { client: given, url, prefix = "spendguard", historyLimit = 1000 } = options;
+  if (given === undefined && (typeof url !== "string" || url === "")) {
+    throw invalid("url", "a redis:// URL (or pass `client`, an ioredis client)", url);
+  }
+  if (given !== undefined && (typeof given !== "object" || given === null || !("defineCommand" in given))) {
+    throw invalid("client", "an ioredis client", given);
+  }
+  if (typeof prefix !== "string" || prefix === "" || /[{}]/.test(prefix)) {
+    throw invalid("prefix", "a non-empty string without braces", prefix);
+  }
+  if (!Number.isInteger(historyLimit) || historyLimit < 1) {
+    throw invalid("historyLimit", "an integer >= 1", historyLimit);
+  }
+  const client = given ?? createClient(url as string);
+  const scripts = defineScripts(client);
+  const cap = String(historyLimit);
+  const global = {
+    roots: `{${prefix}}:roots`,
+    scopes: `{${prefix}}:scopes`,
+    created: `{${prefix}}:created`,
+    history: `{${prefix}}:history`,
+  };
+  const tree = (root: string) => `{${prefix}:${root}}`;
+
+  // The initial connection of a lazily connecting client; afterwards commands fail fast while it is down.
+  let connecting: Promise<unknown> | undefined;
+  async function ready(): Promise<void> {
+    if (client.status !== "wait") return;
+    connecting ??= client.connect().finally(() => {
+      connecting = undefined;
+    });
+    await connecting;
+  }
+
+  /** Scope id -> root id, as filed in Redis (a filing never changes, so it is safe to keep). */
+  const filed = new Map<string, string>();
+
+  async function claim(ids: readonly string[], root: string): Promise<void> {
+    const unclaimed = ids.filter((id) => filed.get(id) !== root);
+    if (unclaimed.length === 0) return;
+    const roots = (await scripts.claim(global.roots, root, ...unclaimed)) as string[];
+    unclaimed.forEach((id, index) => {
+      const filedRoot = roots[index] as string;
+      if (filedRoot !== root) {
+        throw new Error(
+          `Scope id \`${id}\` belongs to the budget tree of \`${filedRoot}\` in this Redis store, not to ` +
+            `\`${root}\`: a scope id keeps the parents it was first used with`,
+        );
+      }
+      filed.set(id, root);
+    });
+  }
+
+  async function rootsOf(ids: readonly string[]): Promise<(string | undefined)[]> {
+    const unknown = [...new Set(ids.filter((id) => !filed.has(id)))];
+    if (unknown.length > 0) {
+      const roots = await client.hmget(global.roots, ...unknown);
+      unknown.forEach((id, index) => {
+        const root = roots[index];
+        if (typeof root === "string") filed.set(id, root);
+      });
+    }
+    return ids.map((id) => filed.get(id));
+  }
+
+  // Records for the global list, sent together a few milliseconds later (see the top of this file), or
+  // before this store's own history() reads it.
+  let unindexed: string[] = [];
+  let indexTimer: NodeJS.Timeout | undefined;
+  function index(records: readonly string[]): void {
+    if (records.length === 0) return;
+    unindexed.push(...records);
+    indexTimer ??= setTimeout(() => void flushIndex(), INDEX_DELAY_MS).unref();
+  }
+  async function flushIndex(): Promise<void> {
+    clearTimeout(indexTimer);
+    indexTimer = undefined;
+    const records = unindexed;
+    unindexed = [];
+    if (records.length > 0) await scripts.index(global.history, cap, ...records).catch(() => undefined);
+  }
+
+  const charges = (list: readonly RateCharge[] | undefined) =>
+    (list ?? []).flatMap((charge) => [
+      charge.key,
+      String(charge.capacity),
+      String(charge.periodMs),
+      String(charge.amount),
+    ]);
+
+  async function readTree(
+    root: string,
+    scopes: readonly { id: string; key: string; limit: number }[],
+    now: number,
+  ): Promise<Balance[]> {
+    const args = scopes.flatMap((scope) => [scope.id, scope.key, String(scope.limit)]);
+    const [balances, appended] = (await scripts.read(
+      `${tree(root)}:expiries`,
+      tree(root),
+      String(now),
+      cap,
+      ...args,
+    )) as [RawBalance[], string[]];
+    index(appended);
+    return balances.map(toBalance);
+  }
+
+  return {
+    name: "redis",
+
+    async reserve(request) {
+      const root = rootOf(request.scopes.map((scope) => scope.id));
+      await ready();
+      await claim(
+        request.scopes.map((scope) => scope.id),
+        root,
+      );
+      const [ok, reason, refusedBy, retryAfterMs, balances, appended] = (await scripts.reserve(
+        `${tree(root)}:expiries`,
+        tree(root),
+        String(request.now),
+        String(request.expiresAt),
+        request.holdId,
+        String(request.amount),
+        request.force ? "1" : "0",
+        cap,
+        JSON.stringify(request.scopes),
+        JSON.stringify(request.record.scopeIds),
+        JSON.stringify(expiredRecord(request.record, request.amount)),
+        ...charges(request.limits),
+      )) as [number, ReserveFailure["reason"], string, number, RawBalance[], string[]];
+      index(appended);
+      if (ok === 1) return { ok: true, balances: balances.map(toBalance) };
+      return {
+        ok: false,
+        reason,
+        refusedBy,
+        balances: balances.map(toBalance),
+        ...(retryAfterMs >= 0 && { retryAfterMs }),
+      };
+    },
+
+    async settle(request) {
+      const root = rootOf(request.record.scopeIds);
+      await ready();
+      const [settled, held, balances, warnings, appended] = (await scripts.settle(
+        `${tree(root)}:expiries`,
+        tree(root),
+        String(request.now),
+        request.holdId,
+        String(request.actual),
+        cap,
+        JSON.stringify(request.record),
+        JSON.stringify(request.record.scopeIds),
+        ...charges(request.refunds),
+      )) as [number, string, RawBalance[], [string, string, string][], string[]];
+      index(appended);
+      const result: SettleResult = {
+        settled: settled === 1,
+        held: Number(held),
+        balances: balances.map(toBalance),
+        warnings: warnings.map(([id, key, threshold]) => ({ id, key, threshold: Number(threshold) })),
+      };
+      return result;
+    },
+
+    async read(request) {
+      if (request.scopes.length === 0) return [];
+      await ready();
+      const fallback = rootOf(request.scopes.map((scope) => scope.id));
+      const roots = await rootsOf(request.scopes.map((scope) => scope.id));
+      // Usually one tree; a read may name accounts of several.
+      const byRoot = new Map<string, number[]>();
+      request.scopes.forEach((_, index) => {
+        const root = roots[index] ?? fallback;
+        byRoot.set(root, [...(byRoot.get(root) ?? []), index]);
+      });
+      const balances: Balance[] = [];
+      await Promise.all(
+        [...byRoot].map(async ([root, indexes]) => {
+          const read = await readTree(
+            root,
+            indexes.map((index) => request.scopes[index]!),
+            request.now,
+          );
+          indexes.forEach((position, index) => {
+            balances[position] = read[index]!;
+          });
+        }),
+      );
+      return balances;
+    },
+
+    async update(request) {
+      await ready();
+      const { scope } = request;
+      const [root = scope.id] = await rootsOf([scope.id]);
+      const override =
+        request.limit === undefined ? "" : request.limit === null ? "clear" : String(request.limit);
+      const flags = Object.entries(request.flags ?? {}).flatMap(([name, on]) => [name, on ? "1" : "0"]);
+      const [balance, appended] = (await scripts.update(
+        `${tree(root)}:expiries`,
+        tree(root),
+        String(request.now),
+        cap,
+        scope.id,
+        scope.key,
+        String(scope.limit),
+        request.reset ? "1" : "0",
+        override,
+        ...flags,
+      )) as [RawBalance, string[]];
+      index(appended);
+      return toBalance(balance);
+    },
+
+    async record(record) {
+      const root = rootOf(record.scopeIds.length > 0 ? record.scopeIds : [record.sessionId]);
+      await ready();
+      const json = JSON.stringify(record);
+      await scripts.record(`${tree(root)}:expiries`, tree(root), cap, json, JSON.stringify(record.scopeIds));
+      index([json]);
+    },
+
+    async register(scopes) {
+      if (scopes.length === 0) return;
+      await ready();
+      const args = scopes.flatMap((scope) => {
+        const info = {
+          id: scope.id,
+          ...(scope.parentId !== undefined && { parentId: scope.parentId }),
+          limit: scope.limit,
+          ...(scope.period !== undefined && { period: scope.period }),
+          thresholds: [...scope.thresholds],
+        };
+        return [scope.id, scope.parentId ?? "", String(scope.createdAt), JSON.stringify(info)];
+      });
+      await scripts.register(global.scopes, global.created, global.roots, ...args);
+    },
+
+    async scopes() {
+      await ready();
+      const [infos, created] = await Promise.all([
+        client.hgetall(global.scopes),
+        client.hgetall(global.created),
+      ]);
+      const ids = Object.keys(infos);
+      const roots = await rootsOf(ids);
+      const overrides = await Promise.all(
+        ids.map((id, index) => client.hget(`${tree(roots[index] ?? id)}:scope:${id}`, "override")),
+      );
+      return ids
+        .map((id, index): ScopeInfo => {
+          const override = overrides[index];
+          return {
+            ...(JSON.parse(infos[id] as string) as Omit<ScopeInfo, "createdAt">),
+            createdAt: Number(created[id]),
+            ...(typeof override === "string" && { limitOverride: Number(override) }),
+          };
+        })
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async history(query) {
+      if (query.limit !== undefined && query.limit <= 0) return [];
+      await ready();
+      await flushIndex();
+      let key = global.history;
+      if (query.sessionId !== undefined) {
+        const [root = query.sessionId] = await rootsOf([query.sessionId]);
+        key = `${tree(root)}:history:${query.sessionId}`;
+      }
+      const filtered = query.before !== undefined || query.status !== undefined || query.model !== undefined;
+      // The lists are capped, so reading a whole one is bounded; without filters only `limit` are needed.
+      const stop = !filtered && query.limit !== undefined ? query.limit - 1 : -1;
+      const raw = await client.lrange(key, 0, stop);
+      return filterHistory(
+        raw.map((json) => JSON.parse(json) as CallRecord),
+        { ...query, sessionId: undefined },
+      );
+    },
+
+    async close() {
+      await flushIndex();
+      // A client the caller passed in is the caller's to close.
+      if (given !== undefined) return;
+      if (client.status === "ready") await client.quit();
+      else client.disconnect();
+    },
+  };
+}
+
+/** How long records wait to be added to the global history list, so that one command adds many. */
+const INDEX_DELAY_MS = 5;
+
+type ReserveFailure = Extract<ReserveResult, { ok: false }>;
+type RawBalance = [string, string, string, string, string, string[]];
+
+function toBalance([key, id, limit, spent, held, flagList]: RawBalance): Balance {
+  const flags: Record<string, boolean> = {};
+  for (let i = 0; i + 1 < flagList.length; i += 2) flags[flagList[i] as string] = flagList[i + 1] === "1";
+  return { key, id, limit: Number(limit), spent: Number(spent), held: Number(held), flags };
+}
+
+/** The root of a chain of scope ids, innermost first: its last. */
+function rootOf(ids: readonly string[]): string {
+  const root = ids[ids.length - 1];
+  if (root === undefined) throw new TypeError("Expected at least one scope, got none");
+  return root;
+}
+
+type Script = (...args: string[]) => Promise<unknown>;
+
+interface Scripts {
+  reserve: Script;
+  settle: Script;
+  read: Script;
+  update: Script;
+  record: Script;
+  register: Script;
+  claim: Script;
+  index: Script;
+}
+
+/** Scripts that work on one tree get ledger.lua in front; the number is how many KEYS each takes. */
+const SCRIPTS: Record<keyof Scripts, { keys: number; tree: boolean }> = {
+  reserve: { keys: 1, tree: true },
+  settle: { keys: 1, tree: true },
+  read: { keys: 1, tree: true },
+  update: { keys: 1, tree: true },
+  record: { keys: 1, tree: true },
+  register: { keys: 3, tree: false },
+  claim: { keys: 1, tree: false },
+  index: { keys: 1, tree: false },
+};
+
+let sources: Record<keyof Scripts, string> | undefined;
+
+/**
+ * Reads the .lua files next to this module (`src/stores/redis/` in the sources, `dist/redis/` in the build,
+ * for both the ESM and the CJS entry) once.
+ */
+function loadSources(): Record<keyof Scripts, string> {
+  if (sources) return sources;
+  const read = (name: string) => readFileSync(new URL(`./redis/${name}.lua`, import.meta.url), "utf8");
+  const ledger = read("ledger");
+  const loaded = {} as Record<keyof Scripts, string>;
+  for (const [name, { tree }] of Object.entries(SCRIPTS) as [keyof Scripts, { tree: boolean }][]) {
+    loaded[name] = tree ? `${ledger}\n${read(name)}` : read(name);
+  }
+  sources = loaded;
+  return loaded;
+}
+
+/** Registers each script on the client (`defineCommand`: EVALSHA, with EVAL when Redis lost the script). */
+function defineScripts(client: Redis): Scripts {
+  const lua = loadSources();
+  const commands = client as unknown as Record<string, Script>;
+  const scripts = {} as Scripts;
+  for (const [name, { keys }] of Object.entries(SCRIPTS) as [keyof Scripts, { keys: number }][]) {
+    const command = `spendguard_${name}`;
+    client.defineCommand(command, { lua: lua[name], numberOfKeys: keys });
+    scripts[name] = (...args) => (commands[command] as Script).apply(client, args);
+  }
+  return scripts;
+}
+
+function createClient(url: string): Redis {
+  let RedisClient: new (url: string, options: RedisOptions) => Redis;
+  try {
+    RedisClient = createRequire(import.meta.url)("ioredis") as typeof RedisClient;
+  } catch (error) {
+    throw new Error("redisStore() needs the `ioredis` package: npm install ioredis", { cause: error });
+  }
+  const client = new RedisClient(url, {
+    lazyConnect: true,
+    // Fail closed at once while Redis is down (the core refuses the call) and work again once it is back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
+  // Errors reach the caller as rejected commands; without a listener ioredis would also log each one.
+  client.on("error", () => undefined);
+  return client;
+}
+
+function invalid(name: string, what: string, value: unknown): TypeError {
+  const given =
+    value === null || value === undefined
+      ? `\`${String(value)}\``
+      : typeof value === "object"
+        ? "an object"
+        : `\`${String(value)}\` (${typeof value})`;
+  return new TypeError(`Expected \`${name}\` to be ${what}, got ${given}`);
+}

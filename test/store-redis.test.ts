@@ -1,0 +1,440 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisStore } from "../src/stores/redis.js";
+import type { ScopeRef } from "../src/stores/types.js";
+import { storeConformanceCases } from "../src/testing/index.js";
+import { nanoOf, runFlows, type StoreJob, startWorker, workerRecord } from "./fixtures/store-processes.js";
+
+const USD = 1_000_000_000;
+const T0 = 1_764_000_000_000;
+const LEASE_MS = 15 * 60_000;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const RedisClient = createRequire(import.meta.url)("ioredis") as new (url: string, options?: object) => Redis;
+
+interface RedisServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  exited: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+/** A redis-server of this test file's own (never the shared 127.0.0.1:6379), on `port`. */
+async function startRedis(port: number, extra: string[] = []): Promise<RedisServer> {
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+      ...extra,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+    child.stdout?.on("data", (data: Buffer) => {
+      output += data.toString();
+      if (output.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited (${code}): ${output}`));
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    process: child,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
+
+if (!hasRedis && process.env.CI) {
+  describe("the Redis store", () => {
+    it("needs redis-server", () => {
+      throw new Error("redis-server is not installed: CI must run these tests (.ci/run installs it)");
+    });
+  });
+} else if (!hasRedis) {
+  console.log("test/store-redis.test.ts skipped: no redis-server on PATH (apt-get install redis-server)");
+  describe.skip("the Redis store (no redis-server)", () => {
+    it("skipped", () => undefined);
+  });
+} else {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis(await freePort());
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describe("the Redis store: conformance", () => {
+    for (const conformance of storeConformanceCases(() =>
+      redisStore({ url: server.url, prefix: "conformance" }),
+    )) {
+      it(conformance.name, conformance.run);
+    }
+  });
+
+  describe("the Redis store", () => {
+    const job = (fields: Omit<StoreJob, "store">, prefix: string): StoreJob => ({
+      store: { kind: "redis", url: server.url, prefix, historyLimit: 10_000 },
+      ...fields,
+    });
+
+    it("keeps 4 processes × 250 concurrent flows within one budget, with exact totals", async () => {
+      const store = redisStore({ url: server.url, prefix: "processes", historyLimit: 10_000 });
+      const budget: ScopeRef = { id: "shared", key: "shared", limit: 1 * USD, thresholds: [] };
+      const children = [0, 1, 2, 3].map(
+        (n): ScopeRef => ({ id: `p${n}`, key: `p${n}`, limit: USD, thresholds: [] }),
+      );
+      await store.register([
+        { id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 },
+        ...children.map((child) => ({ ...child, parentId: budget.id, createdAt: T0 })),
+      ]);
+      const results = await runFlows(
+        children.map((child, n) =>
+          job(
+            {
+              mode: "flows",
+              name: child.id,
+              scopes: [child, budget],
+              now: T0,
+              expiresAt: T0 + LEASE_MS,
+              flows: 250,
+              callsPerFlow: 2,
+              // 2,000 calls holding $0.0025 on average ($5) and costing half of it against $1: the limit binds.
+              maxAmount: USD / 200,
+              seed: n + 1,
+            },
+            "processes",
+          ),
+        ),
+      );
+      const actual = results.reduce((sum, result) => sum + result.actual, 0);
+      expect(results.map((result) => result.violations)).toEqual([0, 0, 0, 0]);
+      expect(results.every((result) => result.admitted > 0)).toBe(true);
+      expect(results.reduce((sum, result) => sum + result.refused, 0)).toBeGreaterThan(0);
+      const [balance] = await store.read({ scopes: [budget], now: T0 });
+      expect(balance?.held).toBe(0);
+      expect(balance?.spent).toBe(actual);
+      expect(actual).toBeLessThanOrEqual(budget.limit);
+      const records = await store.history({ sessionId: budget.id });
+      expect(records).toHaveLength(results.reduce((sum, result) => sum + result.admitted, 0));
+      expect(records.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(actual);
+      for (const [n, child] of children.entries()) {
+        const [own] = await store.read({ scopes: [child, budget], now: T0 });
+        expect(own?.spent).toBe(results[n]?.actual);
+      }
+      await store.close?.();
+    }, 120_000);
+
+    it("a process killed while holding frees nothing: the hold blocks others until its lease settles it in full", async () => {
+      const store = redisStore({ url: server.url, prefix: "crash" });
+      const budget: ScopeRef = { id: "crash", key: "crash", limit: 10 * USD, thresholds: [] };
+      await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
+      const holder = startWorker(
+        job(
+          {
+            mode: "hold",
+            name: "dead-hold",
+            scopes: [budget],
+            now: T0,
+            expiresAt: T0 + LEASE_MS,
+            amount: 6 * USD,
+          },
+          "crash",
+        ),
+      );
+      await holder.ready;
+      holder.go();
+      expect(await holder.result).toEqual({ ok: true });
+      holder.process.kill("SIGKILL");
+      expect(await holder.exited).toBe("SIGKILL");
+
+      // During the lease, another process competes for what is left ($4).
+      const [other] = await runFlows([
+        job(
+          {
+            mode: "flows",
+            name: "other",
+            scopes: [budget],
+            now: T0 + 60_000,
+            expiresAt: T0 + 10 * LEASE_MS,
+            flows: 50,
+            callsPerFlow: 4,
+            maxAmount: USD / 10,
+            seed: 7,
+          },
+          "crash",
+        ),
+      ]);
+      expect(other?.violations).toBe(0);
+      expect(other?.refused).toBeGreaterThan(0);
+      const during = await store.read({ scopes: [budget], now: T0 + LEASE_MS - 1 });
+      expect(during[0]).toMatchObject({ held: 6 * USD, spent: other?.actual });
+      expect(other?.actual).toBeLessThanOrEqual(4 * USD);
+      const room = budget.limit - 6 * USD - (other?.actual ?? 0);
+      const refused = await store.reserve({
+        holdId: "one-more",
+        amount: room + 1,
+        scopes: [budget],
+        now: T0 + LEASE_MS - 1,
+        expiresAt: T0 + 2 * LEASE_MS,
+        record: workerRecord("one-more", [budget], T0, {}),
+      });
+      expect(refused.ok).toBe(false);
+
+      // The lease ends: the hold is spend, at its full amount.
+      const after = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
+      expect(after[0]).toMatchObject({ held: 0, spent: 6 * USD + (other?.actual ?? 0) });
+      const [expired] = await store.history({ sessionId: budget.id, limit: 1 });
+      expect(expired).toMatchObject({ id: "dead-hold", actualUsd: 6, flags: ["lease_expired"] });
+      const [global] = await store.history({ limit: 1 });
+      expect(global).toEqual(expired);
+      await store.close?.();
+    }, 60_000);
+
+    it("fails fast while Redis is down and works again once it is back on the same port, totals exact", async () => {
+      // A server of its own that keeps its data across the crash (every write fsynced before it is answered).
+      const data = mkdtempSync(join(tmpdir(), "spendguard-redis-"));
+      const port = await freePort();
+      const durable = ["--appendonly", "yes", "--appendfsync", "always", "--dir", data];
+      let outage = await startRedis(port, durable);
+      const store = redisStore({ url: outage.url, prefix: "outage", historyLimit: 100_000 });
+      const budget: ScopeRef = { id: "outage", key: "outage", limit: 1000 * USD, thresholds: [] };
+      try {
+        await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
+        const confirmed = new Map<string, number>();
+        let failures = 0;
+        let stop = false;
+        let next = 0;
+        const flow = async () => {
+          while (!stop) {
+            const holdId = `o${next++}`;
+            const amount = 1000 + (next % 977);
+            try {
+              const reserved = await store.reserve({
+                holdId,
+                amount,
+                scopes: [budget],
+                now: T0,
+                expiresAt: T0 + LEASE_MS,
+                record: workerRecord(holdId, [budget], T0, { heldNano: String(amount) }),
+              });
+              if (!reserved.ok) throw new Error(`refused: ${reserved.reason}`);
+              const actual = amount - (next % 500);
+              const settled = await store.settle({
+                holdId,
+                actual,
+                now: T0,
+                record: workerRecord(holdId, [budget], T0, { actualNano: String(actual) }),
+              });
+              if (settled.settled) confirmed.set(holdId, actual);
+            } catch (error) {
+              if (String(error).includes("refused")) throw error;
+              failures++;
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+          }
+        };
+        const flows = Array.from({ length: 8 }, flow);
+        await waitFor(() => confirmed.size >= 200);
+
+        outage.process.kill("SIGKILL");
+        await outage.exited;
+        const started = performance.now();
+        await expect(store.read({ scopes: [budget], now: T0 })).rejects.toThrow();
+        await expect(
+          store.settle({ holdId: "x", actual: 0, now: T0, record: workerRecord("x", [budget], T0, {}) }),
+        ).rejects.toThrow();
+        expect(performance.now() - started).toBeLessThan(500);
+        const failed = failures;
+        await waitFor(() => failures >= failed + 20);
+
+        outage = await startRedis(port, durable);
+        const resumed = confirmed.size;
+        await waitFor(() => confirmed.size >= resumed + 200, 15_000);
+        stop = true;
+        await Promise.all(flows);
+
+        // A reserve whose answer was lost, or a settle that failed, left a hold: its lease settles it.
+        const [balance] = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
+        expect(balance?.held).toBe(0);
+        const records = await store.history({ sessionId: budget.id });
+        expect(balance?.spent).toBe(records.reduce((sum, record) => sum + nanoOf(record), 0));
+        const settledById = new Map(records.map((record) => [record.id, record]));
+        expect(settledById.size).toBe(records.length);
+        for (const [holdId, actual] of confirmed) {
+          const record = settledById.get(holdId);
+          expect(record && nanoOf(record), holdId).toBe(actual);
+        }
+        expect(failures).toBeGreaterThan(0);
+      } finally {
+        await store.close?.();
+        await outage.stop();
+        rmSync(data, { recursive: true, force: true });
+      }
+    }, 60_000);
+
+    it("reloads its scripts when Redis lost them (SCRIPT FLUSH)", async () => {
+      const client = new RedisClient(server.url);
+      const store = redisStore({ client, prefix: "flush" });
+      const scope: ScopeRef = { id: "flush", key: "flush", limit: USD, thresholds: [] };
+      expect((await store.read({ scopes: [scope], now: T0 }))[0]?.spent).toBe(0);
+      await client.script("FLUSH");
+      expect((await store.read({ scopes: [scope], now: T0 }))[0]?.spent).toBe(0);
+      await client.quit();
+    });
+
+    it("uses a client the caller passes in and leaves it open", async () => {
+      const client = new RedisClient(server.url);
+      const store = redisStore({ client, prefix: "given" });
+      const scope: ScopeRef = { id: "given", key: "given", limit: USD, thresholds: [] };
+      const reserved = await store.reserve({
+        holdId: "h",
+        amount: 5,
+        scopes: [scope],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+        record: workerRecord("h", [scope], T0, {}),
+      });
+      expect(reserved.ok).toBe(true);
+      await store.close?.();
+      expect(await client.ping()).toBe("PONG");
+      expect(await client.hget("{given:given}:account:given", "held")).toBe("5");
+      await client.quit();
+    });
+
+    it("refuses a scope id already filed under another budget tree", async () => {
+      const store = redisStore({ url: server.url, prefix: "trees" });
+      const child: ScopeRef = { id: "child", key: "child", limit: USD, thresholds: [] };
+      const first: ScopeRef = { id: "first", key: "first", limit: USD, thresholds: [] };
+      const second: ScopeRef = { id: "second", key: "second", limit: USD, thresholds: [] };
+      const reserve = (holdId: string, scopes: ScopeRef[]) =>
+        store.reserve({
+          holdId,
+          amount: 1,
+          scopes,
+          now: T0,
+          expiresAt: T0 + LEASE_MS,
+          record: workerRecord(holdId, scopes, T0, {}),
+        });
+      expect((await reserve("h1", [child, first])).ok).toBe(true);
+      await expect(reserve("h2", [child, second])).rejects.toThrow(
+        "Scope id `child` belongs to the budget tree of `first` in this Redis store, not to `second`",
+      );
+      // A read or update of the child alone finds its tree.
+      expect((await store.read({ scopes: [child], now: T0 }))[0]?.held).toBe(1);
+      expect((await store.update({ scope: child, now: T0 })).held).toBe(1);
+      await store.close?.();
+    });
+
+    it("caps each history list at historyLimit records", async () => {
+      const store = redisStore({ url: server.url, prefix: "capped", historyLimit: 3 });
+      const scope: ScopeRef = { id: "capped", key: "capped", limit: USD, thresholds: [] };
+      for (let i = 0; i < 5; i++) await store.record(workerRecord(`r${i}`, [scope], T0 + i, {}));
+      expect((await store.history({ sessionId: "capped" })).map((record) => record.id)).toEqual([
+        "r4",
+        "r3",
+        "r2",
+      ]);
+      expect((await store.history({})).map((record) => record.id)).toEqual(["r4", "r3", "r2"]);
+      await store.close?.();
+    });
+
+    it("rejects a hold id that is already held, changing nothing", async () => {
+      const store = redisStore({ url: server.url, prefix: "duplicate" });
+      const scope: ScopeRef = { id: "duplicate", key: "duplicate", limit: USD, thresholds: [] };
+      const reserve = () =>
+        store.reserve({
+          holdId: "same",
+          amount: 5,
+          scopes: [scope],
+          now: T0,
+          expiresAt: T0 + LEASE_MS,
+          record: workerRecord("same", [scope], T0, {}),
+        });
+      expect((await reserve()).ok).toBe(true);
+      await expect(reserve()).rejects.toThrow("Hold same already exists");
+      expect((await store.read({ scopes: [scope], now: T0 }))[0]?.held).toBe(5);
+      await store.close?.();
+    });
+
+    it("names the option, the expected value and what was given", () => {
+      expect(() => redisStore({})).toThrow(
+        new TypeError(
+          "Expected `url` to be a redis:// URL (or pass `client`, an ioredis client), got `undefined`",
+        ),
+      );
+      expect(() => redisStore({ url: server.url, prefix: "a{b}" })).toThrow(
+        new TypeError("Expected `prefix` to be a non-empty string without braces, got `a{b}` (string)"),
+      );
+      expect(() => redisStore({ url: server.url, historyLimit: 0 })).toThrow(
+        new TypeError("Expected `historyLimit` to be an integer >= 1, got `0` (number)"),
+      );
+    });
+
+    it("ships as spendguard/redis with its Lua scripts, for import and require", () => {
+      if (!existsSync(`${root}dist/redis/reserve.lua`))
+        execFileSync("npx", ["tsup"], { cwd: root, stdio: "ignore" });
+      const use = (load: string) => `
+        const { redisStore } = ${load};
+        const store = redisStore({ url: ${JSON.stringify(server.url)}, prefix: "dist" });
+        const scope = { id: "dist", key: "dist", limit: 10, thresholds: [] };
+        store.read({ scopes: [scope], now: 0 }).then(async (b) => { console.log(b[0].limit, store.name); await store.close(); });`;
+      for (const args of [
+        ["--input-type=module", "-e", use('await import("spendguard/redis")')],
+        ["-e", use('require("spendguard/redis")')],
+      ]) {
+        const child = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 30_000 });
+        expect(child.stderr).toBe("");
+        expect(child.stdout.trim()).toBe("10 redis");
+      }
+    }, 120_000);
+  });
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

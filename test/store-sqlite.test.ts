@@ -1,0 +1,261 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { type SqliteDatabase, sqliteStore } from "../src/stores/sqlite.js";
+import type { ScopeRef } from "../src/stores/types.js";
+import { storeConformanceCases } from "../src/testing/index.js";
+import { nanoOf, runFlows, type StoreJob, startWorker, workerRecord } from "./fixtures/store-processes.js";
+
+const USD = 1_000_000_000;
+const T0 = 1_764_000_000_000;
+const LEASE_MS = 15 * 60_000;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "spendguard-sqlite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the SQLite store: conformance", () => {
+  // Every case opens its own connection to one shared file, as separate processes would.
+  const path = join(dir, "conformance.db");
+  for (const conformance of storeConformanceCases(() => sqliteStore({ path }))) {
+    it(conformance.name, conformance.run);
+  }
+});
+
+describe("the SQLite store", () => {
+  it("keeps 4 processes × 250 concurrent flows within one budget, with exact totals", async () => {
+    const path = join(dir, "processes.db");
+    const budget: ScopeRef = { id: "shared", key: "shared", limit: 1 * USD, thresholds: [] };
+    const children = [0, 1, 2, 3].map(
+      (n): ScopeRef => ({ id: `p${n}`, key: `p${n}`, limit: USD, thresholds: [] }),
+    );
+    const store = sqliteStore({ path });
+    await store.register([
+      { id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 },
+      ...children.map((child) => ({ ...child, parentId: budget.id, createdAt: T0 })),
+    ]);
+    const jobs = children.map(
+      (child, n): StoreJob => ({
+        store: { kind: "sqlite", path },
+        mode: "flows",
+        name: child.id,
+        scopes: [child, budget],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+        flows: 250,
+        callsPerFlow: 2,
+        // 2,000 calls holding $0.0025 on average ($5) and costing half of it against $1: the limit binds.
+        maxAmount: USD / 200,
+        seed: n + 1,
+      }),
+    );
+    const results = await runFlows(jobs);
+    const [balance] = await store.read({ scopes: [budget], now: T0 });
+    const actual = results.reduce((sum, result) => sum + result.actual, 0);
+    expect(results.map((result) => result.violations)).toEqual([0, 0, 0, 0]);
+    expect(results.every((result) => result.admitted > 0)).toBe(true);
+    expect(results.reduce((sum, result) => sum + result.refused, 0)).toBeGreaterThan(0);
+    expect(balance?.held).toBe(0);
+    expect(balance?.spent).toBe(actual);
+    expect(actual).toBeLessThanOrEqual(budget.limit);
+    const records = await store.history({ sessionId: budget.id });
+    expect(records).toHaveLength(results.reduce((sum, result) => sum + result.admitted, 0));
+    expect(records.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(actual);
+    for (const [n, child] of children.entries()) {
+      const [own] = await store.read({ scopes: [child], now: T0 });
+      expect(own?.spent).toBe(results[n]?.actual);
+    }
+    await store.close?.();
+  }, 120_000);
+
+  it("a process killed while holding frees nothing: the hold blocks others until its lease settles it in full", async () => {
+    const path = join(dir, "crash.db");
+    const budget: ScopeRef = { id: "crash", key: "crash", limit: 10 * USD, thresholds: [] };
+    const store = sqliteStore({ path });
+    await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
+    const holder = startWorker({
+      store: { kind: "sqlite", path },
+      mode: "hold",
+      name: "dead-hold",
+      scopes: [budget],
+      now: T0,
+      expiresAt: T0 + LEASE_MS,
+      amount: 6 * USD,
+    });
+    await holder.ready;
+    holder.go();
+    expect(await holder.result).toEqual({ ok: true });
+    holder.process.kill("SIGKILL");
+    expect(await holder.exited).toBe("SIGKILL");
+
+    // During the lease, another process competes for what is left ($4).
+    const [other] = await runFlows([
+      {
+        store: { kind: "sqlite", path },
+        mode: "flows",
+        name: "other",
+        scopes: [budget],
+        now: T0 + 60_000,
+        expiresAt: T0 + 10 * LEASE_MS,
+        flows: 50,
+        callsPerFlow: 4,
+        maxAmount: USD / 10,
+        seed: 7,
+      },
+    ]);
+    expect(other?.violations).toBe(0);
+    expect(other?.refused).toBeGreaterThan(0);
+    const during = await store.read({ scopes: [budget], now: T0 + LEASE_MS - 1 });
+    expect(during[0]).toMatchObject({ held: 6 * USD, spent: other?.actual });
+    expect(other?.actual).toBeLessThanOrEqual(4 * USD);
+    const room = budget.limit - 6 * USD - (other?.actual ?? 0);
+    const refused = await store.reserve({
+      holdId: "one-more",
+      amount: room + 1,
+      scopes: [budget],
+      now: T0 + LEASE_MS - 1,
+      expiresAt: T0 + 2 * LEASE_MS,
+      record: workerRecord("one-more", [budget], T0, {}),
+    });
+    expect(refused.ok).toBe(false);
+
+    // The lease ends: the hold is spend, at its full amount.
+    const after = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
+    expect(after[0]).toMatchObject({ held: 0, spent: 6 * USD + (other?.actual ?? 0) });
+    const [expired] = await store.history({ sessionId: budget.id, status: "settled", limit: 1 });
+    expect(expired).toMatchObject({ id: "dead-hold", actualUsd: 6, flags: ["lease_expired"] });
+    await store.close?.();
+  }, 60_000);
+
+  it("migrates a new file once, even when several processes open it at the same time", async () => {
+    const path = join(dir, "fresh.db");
+    const budget: ScopeRef = { id: "fresh", key: "fresh", limit: USD, thresholds: [] };
+    const results = await runFlows(
+      [1, 2, 3].map((n) => ({
+        store: { kind: "sqlite" as const, path },
+        mode: "flows" as const,
+        name: `fresh${n}`,
+        scopes: [budget],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+        flows: 4,
+        callsPerFlow: 5,
+        maxAmount: 1000,
+        seed: n,
+      })),
+    );
+    const store = sqliteStore({ path });
+    const [balance] = await store.read({ scopes: [budget], now: T0 });
+    expect(balance?.spent).toBe(results.reduce((sum, result) => sum + result.actual, 0));
+    await store.close?.();
+  }, 60_000);
+
+  it("keeps at most historyLimit records, newest first", async () => {
+    const store = sqliteStore({ path: join(dir, "capped.db"), historyLimit: 3 });
+    const scope: ScopeRef = { id: "capped", key: "capped", limit: USD, thresholds: [] };
+    for (let i = 0; i < 5; i++) await store.record(workerRecord(`r${i}`, [scope], T0 + i, {}));
+    expect((await store.history({})).map((record) => record.id)).toEqual(["r4", "r3", "r2"]);
+    expect((await store.history({ sessionId: "capped" })).map((record) => record.id)).toEqual([
+      "r4",
+      "r3",
+      "r2",
+    ]);
+    await store.close?.();
+  });
+
+  it("works on a database the caller opened, and leaves it open", async () => {
+    const Database = createRequire(import.meta.url)("better-sqlite3") as new (
+      path: string,
+    ) => SqliteDatabase & { open: boolean };
+    const database = new Database(join(dir, "given.db"));
+    const store = sqliteStore({ database });
+    const scope: ScopeRef = { id: "given", key: "given", limit: USD, thresholds: [] };
+    const reserved = await store.reserve({
+      holdId: "h",
+      amount: 5,
+      scopes: [scope],
+      now: T0,
+      expiresAt: T0 + LEASE_MS,
+      record: workerRecord("h", [scope], T0, {}),
+    });
+    expect(reserved.ok).toBe(true);
+    await store.close?.();
+    expect(database.open).toBe(true);
+    expect(database.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    database.close();
+  });
+
+  it("refuses a database written by a newer schema", async () => {
+    const path = join(dir, "newer.db");
+    await sqliteStore({ path }).close?.();
+    execFileSync(process.execPath, [
+      "-e",
+      `const D = require("better-sqlite3"); const d = new D(${JSON.stringify(path)}); d.pragma("user_version = 99"); d.close();`,
+    ]);
+    expect(() => sqliteStore({ path })).toThrow(/schema version 99, newer than this spendguard knows/);
+  });
+
+  it("rejects a hold id that is already held, changing nothing", async () => {
+    const store = sqliteStore({ path: join(dir, "duplicate.db") });
+    const scope: ScopeRef = { id: "duplicate", key: "duplicate", limit: USD, thresholds: [] };
+    const reserve = () =>
+      store.reserve({
+        holdId: "same",
+        amount: 5,
+        scopes: [scope],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+        record: workerRecord("same", [scope], T0, {}),
+      });
+    expect((await reserve()).ok).toBe(true);
+    await expect(reserve()).rejects.toThrow("Hold same already exists");
+    expect((await store.read({ scopes: [scope], now: T0 }))[0]?.held).toBe(5);
+    await store.close?.();
+  });
+
+  it("names the option, the expected value and what was given", () => {
+    expect(() => sqliteStore({})).toThrow(
+      new TypeError("Expected `path` to be a file path (or pass `database`), got `undefined`"),
+    );
+    expect(() => sqliteStore({ path: "x.db", historyLimit: 0 })).toThrow(
+      new TypeError("Expected `historyLimit` to be an integer >= 1, got `0` (number)"),
+    );
+    expect(() => sqliteStore({ path: "x.db", busyTimeoutMs: -1 })).toThrow(
+      new TypeError("Expected `busyTimeoutMs` to be an integer >= 0 (milliseconds), got `-1` (number)"),
+    );
+  });
+
+  it("ships as spendguard/sqlite, for import and require", () => {
+    if (!existsSync(`${root}dist/sqlite.js`)) execFileSync("npx", ["tsup"], { cwd: root, stdio: "ignore" });
+    const path = join(dir, "dist.db");
+    const use = (load: string) => `
+      const { sqliteStore } = ${load};
+      const store = sqliteStore({ path: ${JSON.stringify(path)} });
+      const scope = { id: "dist", key: "dist", limit: 10, thresholds: [] };
+      store.read({ scopes: [scope], now: 0 }).then((b) => console.log(b[0].limit, store.name));`;
+    const esm = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", use('await import("spendguard/sqlite")')],
+      {
+        cwd: root,
+        encoding: "utf8",
+      },
+    );
+    expect(withoutSqliteWarning(esm.stderr)).toBe("");
+    expect(esm.stdout.trim()).toBe("10 sqlite");
+    const cjs = spawnSync(process.execPath, ["-e", use('require("spendguard/sqlite")')], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(withoutSqliteWarning(cjs.stderr)).toBe("");
+    expect(cjs.stdout.trim()).toBe("10 sqlite");
+  }, 120_000);
+});
+
+/** node:sqlite (Node 22+, where the store prefers it) prints an ExperimentalWarning when it loads. */
+function withoutSqliteWarning(stderr: string): string {
+  return stderr.replace(/^.*(ExperimentalWarning: SQLite|--trace-warnings).*\n/gm, "");
+}
