@@ -37,6 +37,8 @@ export {
   setPanic,
   storeSummary,
 } from "./report/budgets.js";
+export type { ImagePriceRow } from "./report/prices.js";
+export { imagePriceComparison, mediaModels } from "./report/prices.js";
 export type {
   ApprovalRule,
   CustomRule,

@@ -42,7 +42,6 @@ import type {
   BudgetSummary,
   CallRecord,
   CostEstimate,
-  ModelTotals,
   ProviderId,
   ServiceTier,
   WarningEvent,
@@ -168,14 +167,18 @@ export class BudgetedSession {
     }
     this.#settings = options;
     this.id = this.#options.id;
+    // A child shares its parent's store, clock and prices.
+    const shared = parent
+      ? { store: parent.#store, clock: parent.#clock, catalog: parent.#catalog }
+      : undefined;
     this.#store =
-      (parent && parent.#store) ??
+      shared?.store ??
       options.store ??
       memoryStore(options.history?.limit !== undefined ? { historyLimit: options.history.limit } : {});
     this.#ownsStore = !parent && options.store === undefined;
-    this.#clock = (parent && parent.#clock) ?? options.clock ?? Date.now;
+    this.#clock = shared?.clock ?? options.clock ?? Date.now;
     this.#catalog =
-      (parent && parent.#catalog) ??
+      shared?.catalog ??
       createPriceCatalog({
         ...(options.pricing !== undefined && { overrides: options.pricing }),
         ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),

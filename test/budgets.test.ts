@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { BudgetExceededError, BudgetedSession, memoryStore, type WarningEvent } from "../src/index.js";
-import { openaiClient, until, useFakeProviders, user } from "./helpers.js";
+import { openaiClient, useFakeProviders, user } from "./helpers.js";
 
 const context = useFakeProviders();
 const fake = () => context.fake;

@@ -1,0 +1,30 @@
+import type { BudgetStore } from "../stores/types.js";
+import { UsageError } from "./usage.js";
+
+/**
+ * `--store sqlite:PATH` (or `sqlite:///abs/path`), `redis://HOST:PORT[/DB]` / `rediss://...`, or the same in
+ * `SPENDGUARD_STORE`. The store modules (and their drivers) load only for the kind asked for.
+ */
+export async function openStore(spec: string | undefined): Promise<BudgetStore> {
+  if (!spec) {
+    throw new UsageError(
+      "No store: pass --store sqlite:PATH or --store redis://HOST:PORT (or set SPENDGUARD_STORE), the store your agents use",
+    );
+  }
+  if (spec.startsWith("sqlite:")) {
+    const path = spec.replace(/^sqlite:(\/\/)?/, "");
+    if (!path) throw new UsageError("Expected a path after sqlite: (sqlite:./budgets.db)");
+    const { sqliteStore } = await import("../stores/sqlite.js");
+    return sqliteStore({ path });
+  }
+  if (/^rediss?:\/\//.test(spec)) {
+    const { redisStore } = await import("../stores/redis.js");
+    return redisStore({ url: spec });
+  }
+  throw new UsageError(`Unknown store \`${redact(spec)}\`: expected sqlite:PATH or redis://HOST:PORT`);
+}
+
+/** A store spec as it may be printed: a password in a Redis URL is hidden. */
+export function redact(spec: string): string {
+  return spec.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@");
+}

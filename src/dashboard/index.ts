@@ -1,0 +1,2 @@
+export type { Dashboard, DashboardOptions } from "./server.js";
+export { startDashboard } from "./server.js";
