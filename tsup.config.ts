@@ -1,9 +1,12 @@
+import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
   entry: {
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
+    sqlite: "src/stores/sqlite.ts",
+    redis: "src/stores/redis.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -12,6 +15,12 @@ export default defineConfig({
   splitting: true,
   sourcemap: false,
   target: "node20",
+  // The Redis store reads its Lua scripts from `./redis/` next to the module (dist/redis.js, dist/redis.cjs).
+  onSuccess: async () => {
+    cpSync("src/stores/redis", "dist/redis", { recursive: true });
+    // The dashboard serves its page files from dist/dashboard/assets/ (see src/dashboard/server.ts).
+    cpSync("src/dashboard/assets", "dist/dashboard/assets", { recursive: true });
+  },
   external: [
     "openai",
     "@anthropic-ai/sdk",

@@ -102,6 +102,17 @@ describe("examples, offline against the fake providers", () => {
     expect(result.stdout).toContain("held $0.005800, charged $0.005000");
   });
 
+  it("daily-budget-sqlite.ts shares one daily budget between two sessions on one file, and renews it the next day", () => {
+    const result = runExample("daily-budget-sqlite.ts");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("agent B sees today's spend: $0.001200 of $0.002");
+    expect(result.stdout).toContain("agent B: 1 call(s), then refused");
+    expect(result.stdout).toMatch(
+      /--- the next day \(UTC\) ---\nagent A: 1 call\(s\)\ntoday: \$0\.000600 spent/,
+    );
+  });
+
   it("demo.ts --live refuses to start without an API key", () => {
     const result = runExample("demo.ts", ["--live"]);
     expect(result.status).toBe(1);

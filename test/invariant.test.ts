@@ -222,7 +222,7 @@ describe("the hard cap (strict mode)", () => {
               });
             }
           });
-          const settled = await expectHardCap(await Promise.allSettled(calls), session, store, budgetUsd);
+          await expectHardCap(await Promise.allSettled(calls), session, store, budgetUsd);
         },
       ),
       { numRuns: 3, seed: 20261126 },
