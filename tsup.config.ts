@@ -7,6 +7,7 @@ export default defineConfig({
     "testing/index": "src/testing/index.ts",
     sqlite: "src/stores/sqlite.ts",
     redis: "src/stores/redis.ts",
+    cli: "src/cli/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

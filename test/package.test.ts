@@ -1,5 +1,7 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -110,4 +112,38 @@ describe("the package", () => {
       console.log(error instanceof esm.UnknownPriceError, esm.isSpendguardError(error));`);
     expect(result.stdout.trim()).toBe("false true");
   });
+
+  it("ships the spendguard command: it runs from dist/, and its dashboard serves the page from dist/", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "spendguard-bin-"));
+    try {
+      const store = `sqlite:${join(folder, "budgets.db")}`;
+      const prices = spawnSync(process.execPath, [`${root}dist/cli.js`, "prices", "gpt-4o-mini", "--json"], {
+        encoding: "utf8",
+      });
+      expect(prices.status).toBe(0);
+      expect(JSON.parse(prices.stdout).tokens[0]).toMatchObject({ provider: "openai", inputPerMTok: 0.15 });
+      const dashboard = spawn(process.execPath, [`${root}dist/cli.js`, "dashboard", "--store", store], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let output = "";
+          dashboard.stdout.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+            const found = /http:\/\/127\.0\.0\.1:\d+\/\S+/.exec(output)?.[0];
+            if (found) resolve(found);
+          });
+          dashboard.once("exit", (code) => reject(new Error(`dashboard exited with ${code}`)));
+        });
+        const page = await fetch(url);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain("spendguard");
+        expect((await fetch(url.replace(/token=[^&]+/, "token=wrong"))).status).toBe(401);
+      } finally {
+        dashboard.kill("SIGINT");
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
