@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { BudgetedSession, type CallRecord, type Keychain } from "../src/index.js";
+import { redisStore } from "../src/stores/redis.js";
 import { sqliteStore } from "../src/stores/sqlite.js";
+import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
 import { openaiClient, useFakeProviders, user } from "./helpers.js";
 
 const context = useFakeProviders();
@@ -152,7 +154,7 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     const { session, spec } = await seeded("panic");
     const openai = session.wrap(openaiClient(fake()));
     expect((await cli(["panic", "on", "--store", spec])).stdout).toContain("Panic ON for 2 budget(s)");
-    await session.refresh();
+    // No refresh needed: the store refuses at the hold, and turning panic off takes effect the same way.
     const before = fake().requests.length;
     await expect(
       openai.chat.completions.create({ model: "gpt-4o-mini", messages: user("x") }),
@@ -162,7 +164,6 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     expect(fake().requests).toHaveLength(before);
     expect((await cli(["status", "--store", spec])).stdout).toContain("PANIC");
     await cli(["panic", "off", "--store", spec]);
-    await session.refresh();
     await openai.chat.completions.create({
       model: "gpt-4o-mini",
       messages: user("x"),
@@ -185,6 +186,53 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     await session.close();
   });
 });
+
+if (redisAvailable("test/cli.test.ts (Redis part)")) {
+  describe("spendguard against a Redis store seeded by real wrapped calls", () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await startRedis(await freePort());
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("status --json equals getSummary(), and panic reaches every process of the store", async () => {
+      const store = redisStore({ url: server.url });
+      const session = new BudgetedSession({ budgetUsd: 1, id: "fleet", store });
+      const openai = session.wrap(openaiClient(fake()));
+      fake().script("openai.chat", { usage: { prompt_tokens: 800, completion_tokens: 100 } });
+      await openai.chat.completions.create({
+        model: "gpt-4o",
+        messages: user("a"),
+        max_completion_tokens: 200,
+      });
+      await openai.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: user("b"),
+        max_completion_tokens: 200,
+      });
+      const status = await cli(["status", "fleet", "--store", server.url, "--json"]);
+      expect(status.code).toBe(0);
+      expect(status.json()).toEqual(session.getSummary());
+
+      expect((await cli(["panic", "on", "fleet", "--store", server.url])).code).toBe(0);
+      await expect(
+        openai.chat.completions.create({ model: "gpt-4o-mini", messages: user("c") }),
+      ).rejects.toMatchObject({
+        code: "panic",
+      });
+      await cli(["panic", "off", "--store", server.url]);
+      await openai.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: user("d"),
+        max_completion_tokens: 5,
+      });
+      await session.close();
+      await store.close?.();
+    });
+  });
+}
 
 describe("spendguard without a store", () => {
   it("prices: token tiers by layer, and the cheapest provider of a media model", async () => {

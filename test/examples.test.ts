@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -8,8 +9,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 function runExample(
   file: string,
   args: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): { stdout: string; stderr: string; status: number | null } {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   for (const name of [
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
@@ -119,3 +121,26 @@ describe("examples, offline against the fake providers", () => {
     expect(result.stderr).toContain("--live needs OPENAI_API_KEY");
   });
 });
+
+if (redisAvailable("test/examples.test.ts (Redis example)")) {
+  describe("the Redis example", () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await startRedis(await freePort());
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("shared-budget-redis.ts: three processes on one Redis budget never overspend it", () => {
+      const result = runExample("shared-budget-redis.ts", [], { REDIS_URL: server.url });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.stdout.match(/^worker \d: \d+ calls made, \d+ refused$/gm)).toHaveLength(3);
+      expect(result.stdout).toMatch(
+        /calls in 3 processes; spent \$0\.00\d+ of \$0\.01, reserved \$0\.000000/,
+      );
+      expect(result.stdout).toContain("PASS: the shared budget held");
+    });
+  });
+}

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisStore } from "../src/stores/redis.js";
 import type { ScopeRef } from "../src/stores/types.js";
 import { storeConformanceCases } from "../src/testing/index.js";
+import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
 import { nanoOf, runFlows, type StoreJob, startWorker, workerRecord } from "./fixtures/store-processes.js";
 
 const USD = 1_000_000_000;
@@ -18,84 +19,7 @@ const LEASE_MS = 15 * 60_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RedisClient = createRequire(import.meta.url)("ioredis") as new (url: string, options?: object) => Redis;
 
-interface RedisServer {
-  url: string;
-  port: number;
-  process: ChildProcess;
-  exited: Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
-/** A redis-server of this test file's own (never the shared 127.0.0.1:6379), on `port`. */
-async function startRedis(port: number, extra: string[] = []): Promise<RedisServer> {
-  const child = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--daemonize",
-      "no",
-      ...extra,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
-    child.stdout?.on("data", (data: Buffer) => {
-      output += data.toString();
-      if (output.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${output}`));
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    process: child,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
-const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
-
-if (!hasRedis && process.env.CI) {
-  describe("the Redis store", () => {
-    it("needs redis-server", () => {
-      throw new Error("redis-server is not installed: CI must run these tests (.ci/run installs it)");
-    });
-  });
-} else if (!hasRedis) {
-  console.log("test/store-redis.test.ts skipped: no redis-server on PATH (apt-get install redis-server)");
-  describe.skip("the Redis store (no redis-server)", () => {
-    it("skipped", () => undefined);
-  });
-} else {
+if (redisAvailable("test/store-redis.test.ts")) {
   let server: RedisServer;
   beforeAll(async () => {
     server = await startRedis(await freePort());

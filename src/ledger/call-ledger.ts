@@ -107,7 +107,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     const now = clock();
     const rules = deps.rules();
     const scopes = deps.scopes(now);
-    const flagged = deps.balances(scopes, now);
+    // Only exact flags (a store in this process): a shared store's last answer may be stale (panic turned off
+    // elsewhere), and its reserve checks the flags itself, atomically, before anything is sent.
+    const flagged = store.readSync?.({ scopes, now }) ?? [];
     let refusal: RuleViolationError | undefined;
     const panicked = flagged.find((balance) => balance.flags.panic);
     const locked = flagged.find((balance) => balance.flags.locked);

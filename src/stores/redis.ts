@@ -78,11 +78,13 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
   // The initial connection of a lazily connecting client; afterwards commands fail fast while it is down.
   let connecting: Promise<unknown> | undefined;
   async function ready(): Promise<void> {
-    if (client.status !== "wait") return;
-    connecting ??= client.connect().finally(() => {
-      connecting = undefined;
-    });
-    await connecting;
+    if (client.status === "wait") {
+      connecting ??= client.connect().finally(() => {
+        connecting = undefined;
+      });
+    }
+    // Every operation issued while the first connection is being made waits for it (not only the first one).
+    if (connecting) await connecting;
   }
 
   /** Scope id -> root id, as filed in Redis (a filing never changes, so it is safe to keep). */
