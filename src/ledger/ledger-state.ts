@@ -80,12 +80,17 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
     };
   }
 
-  function apply(hold: Hold, actual: Nano): { id: string; key: string; threshold: number }[] {
+  /**
+   * Moves a hold into spent. `report: false` (a lease-expiry sweep, which has no caller to tell) leaves the
+   * thresholds unmarked, so the next settle on the account reports them.
+   */
+  function apply(hold: Hold, actual: Nano, report = true): { id: string; key: string; threshold: number }[] {
     const warnings: { id: string; key: string; threshold: number }[] = [];
     for (const scope of hold.scopes) {
       const entry = account(scope);
       entry.held -= hold.amount;
       entry.spent += actual;
+      if (!report) continue;
       for (const threshold of crossedThresholds(entry.spent, entry.limit, scope.thresholds, entry.fired)) {
         warnings.push({ id: scope.id, key: scope.key, threshold });
       }
@@ -100,7 +105,7 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
     for (const [holdId, hold] of holds) {
       if (hold.expiresAt <= now) {
         holds.delete(holdId);
-        apply(hold, hold.amount);
+        apply(hold, hold.amount, false);
         onRecord(expiredRecord(hold.record, hold.amount));
       } else if (hold.expiresAt < nextExpiry) {
         nextExpiry = hold.expiresAt;

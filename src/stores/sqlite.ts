@@ -363,12 +363,14 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
       };
     }
 
-    function apply(scopes: readonly ScopeRef[], amount: Nano, actual: Nano): Warning[] {
+    /** `report: false` (a lease-expiry sweep) leaves thresholds unmarked: the next settle reports them. */
+    function apply(scopes: readonly ScopeRef[], amount: Nano, actual: Nano, report = true): Warning[] {
       const warnings: Warning[] = [];
       for (const scope of scopes) {
         const entry = account(scope, true);
         entry.held -= amount;
         entry.spent += actual;
+        if (!report) continue;
         for (const threshold of crossedThresholds(
           entry.spent,
           limitOf(scope),
@@ -385,7 +387,7 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
     function sweep(now: number): void {
       for (const hold of sql.expired.all(now) as HoldRow[]) {
         sql.deleteHold.run(hold.hold_id);
-        apply(JSON.parse(hold.scopes) as ScopeRef[], hold.amount, hold.amount);
+        apply(JSON.parse(hold.scopes) as ScopeRef[], hold.amount, hold.amount, false);
         append(expiredRecord(JSON.parse(hold.record) as CallRecord, hold.amount));
       }
     }

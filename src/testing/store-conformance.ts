@@ -249,6 +249,19 @@ export function storeConformanceCases(
     assert.deepEqual(await t.read(other), [balance(other, 0, 0)]);
   });
 
+  test("a threshold crossed by a hold whose lease expired is reported by the next settle", async (t) => {
+    const only = t.scope("only", 10 * USD, [50]);
+    await t.register(only);
+    await t.reserve("h1", 6 * USD, [only], { expiresAt: T0 + 1000 });
+    // The sweep settles h1 at 6 of 10 (60%): nobody is told then.
+    assert.deepEqual(await t.read([only], T0 + 2000), [balance(only, 6 * USD, 0)]);
+    await t.reserve("h2", 1 * USD, [only], { now: T0 + 3000, expiresAt: T0 + 1e6 });
+    const settled = await t.settle("h2", 1 * USD, [only], T0 + 4000);
+    assert.deepEqual(settled.warnings, [{ id: only.id, key: only.key, threshold: 50 }]);
+    await t.reserve("h3", 0, [only], { now: T0 + 5000, expiresAt: T0 + 1e6 });
+    assert.deepEqual((await t.settle("h3", 0, [only], T0 + 6000)).warnings, []);
+  });
+
   test("periods: two keys of one id are separate accounts; flags and limit overrides apply to the id", async (t) => {
     const id = t.id("periodic");
     const monday: ScopeRef = { id, key: `${id}:2026-11-23`, limit: 10 * USD, thresholds: [50] };

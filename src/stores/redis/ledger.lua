@@ -85,7 +85,8 @@ local function apply(scopes, amount, actual, warnings)
     local key = account_key(scope.key)
     local held = redis.call('HINCRBY', key, 'held', int(-amount))
     local spent = redis.call('HINCRBY', key, 'spent', int(actual))
-    cross(scope, spent, limit, warnings)
+    -- A lease-expiry sweep passes no list: thresholds stay unmarked, so the next settle reports them.
+    if warnings then cross(scope, spent, limit, warnings) end
     balances[i] = balance_of(scope.key, scope.id, limit, spent, held, flags)
   end
   return balances
@@ -107,7 +108,7 @@ local function sweep(now, cap, appended)
     local hold = redis.call('HMGET', hold_key(hold_id), 'amount', 'scopes', 'ids', 'expired')
     if hold[1] then
       local amount = tonumber(hold[1])
-      apply(cjson.decode(hold[2]), amount, amount, {})
+      apply(cjson.decode(hold[2]), amount, amount, nil)
       push(hold[4], cjson.decode(hold[3]), cap, appended)
       redis.call('DEL', hold_key(hold_id))
     end
