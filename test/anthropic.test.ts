@@ -190,6 +190,46 @@ describe("Anthropic messages: settling from usage", () => {
   });
 });
 
+describe("Anthropic messages: tools and extended thinking", () => {
+  it("holds the tool definitions and the tool system prompt, settles a tool call and its thinking within max_tokens", async () => {
+    const { session, client } = wrapped({ budgetUsd: 1 });
+    fake().script("anthropic.messages", {
+      thinking: "Let me look the weather up first. ".repeat(20),
+      toolCalls: [{ name: "get_weather", arguments: JSON.stringify({ city: "Paris" }) }],
+    });
+    const tools = [
+      {
+        name: "get_weather",
+        description: "The current weather of a city. ".repeat(10),
+        input_schema: {
+          type: "object" as const,
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
+      },
+    ];
+    const message = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 3000,
+      thinking: { type: "enabled", budget_tokens: 2000 },
+      tools,
+      messages: user("What is the weather in Paris?"),
+    });
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content.map((block) => block.type)).toEqual(["thinking", "tool_use"]);
+    const [record] = await session.history();
+    // sonnet 4.5: $3 input / $15 output per MTok; thinking is billed as output, within max_tokens.
+    expect(record?.actualUsd).toBeCloseTo(
+      usd(message.usage.input_tokens, 3) + usd(message.usage.output_tokens, 15),
+      12,
+    );
+    expect(message.usage.output_tokens).toBeGreaterThan(100);
+    // The hold: the input bound (≥ 400 tokens of tool system prompt) and all 3,000 output tokens.
+    expect(record?.heldUsd).toBeGreaterThan(usd(400, 3) + usd(3000, 15));
+    expect(record?.flags).not.toContain("overspend");
+  });
+});
+
 describe("Anthropic messages: refusals and errors", () => {
   it("refuses a request without max_tokens before anything is sent", async () => {
     const { session, client } = wrapped({ budgetUsd: 1 });
