@@ -489,7 +489,7 @@ export class BudgetedSession {
     let planned: GuardPlan;
     try {
       if (typeof request === "object" && request !== null)
-        await this.#ledger.screen(info, guardFacts(request));
+        await this.#ledger.screen(info, () => guardFacts(request));
       try {
         planned = await guardPlan(request, this.#catalog, tier);
       } catch (error) {
@@ -591,10 +591,15 @@ export class BudgetedSession {
   }
 
   #observe(balances: readonly Balance[]): void {
-    const keys = new Set(this.#scopes().map((scope) => scope.key));
-    for (const balance of balances) if (keys.has(balance.key)) this.#latest.set(balance.key, balance);
+    const scopes = this.#scopes();
+    for (const balance of balances) {
+      if (scopes.some((scope) => scope.key === balance.key)) this.#latest.set(balance.key, balance);
+    }
     // Keep only the current period's accounts.
-    for (const key of this.#latest.keys()) if (!keys.has(key)) this.#latest.delete(key);
+    if (this.#latest.size > scopes.length) {
+      for (const key of this.#latest.keys())
+        if (!scopes.some((scope) => scope.key === key)) this.#latest.delete(key);
+    }
     if (this.#parent) this.#parent.#observe(balances);
   }
 

@@ -204,7 +204,7 @@ function meteredMethod(
       let sentParams = params;
       let rewrites: readonly string[] = [];
       if (typeof params === "object" && params !== null) {
-        const facts = operation.facts?.(params, { args, memory: context.memory }) ?? modelFacts(params);
+        const facts = () => operation.facts?.(params, { args, memory: context.memory }) ?? modelFacts(params);
         const screened = await ledger.screen(info, facts);
         rewrites = screened.rewrites;
         if (screened.rewrite && operation.rewrite) sentParams = operation.rewrite(params, screened.rewrite);

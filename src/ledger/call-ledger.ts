@@ -103,7 +103,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   }
 
   /** The checks the request alone decides, in DESIGN 2.3's order: panic, expiry, lockout, then the rules. */
-  async function screen(info: CallInfo, facts: RequestFacts) {
+  async function screen(info: CallInfo, facts: () => RequestFacts) {
     const now = clock();
     const rules = deps.rules();
     const scopes = deps.scopes(now);
@@ -121,7 +121,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       );
     } else if (locked) refusal = lockedError(locked.id);
     else {
-      const screened = screenRules(rules, info, facts);
+      const screened = rules.readsRequests ? screenRules(rules, info, facts()) : undefined;
+      if (!screened) return { rewrites: [] };
       if (screened.ok)
         return screened.rewrite
           ? { rewrite: screened.rewrite, rewrites: screened.rewrites }
@@ -168,17 +169,21 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       }
       if (size.amount > maxCost) await refuse(costRefusal(size.amount), size.amount);
       const params = plan.paramsWithLimit(size.injectLimit);
-      const view: RuleRequest = ruleRequestView({
-        sessionId: options.id,
-        provider: plan.provider,
-        operation: plan.operation,
-        model: plan.model,
-        resolvedModel: plan.resolvedModel,
-        estimatedUsd: nanoToUsd(size.worstCase),
-        params,
-      });
+      // What custom rules and the approver see (built only when a session has either).
+      const view: RuleRequest | undefined =
+        rules.custom.length > 0 || rules.approval
+          ? ruleRequestView({
+              sessionId: options.id,
+              provider: plan.provider,
+              operation: plan.operation,
+              model: plan.model,
+              resolvedModel: plan.resolvedModel,
+              estimatedUsd: nanoToUsd(size.worstCase),
+              params,
+            })
+          : undefined;
       for (const rule of rules.custom) {
-        const verdict = runRule(rule, view);
+        const verdict = runRule(rule, view as RuleRequest);
         if (verdict) await refuse(new RuleViolationError(verdict.deny, verdict.message), size.amount);
       }
       const chargedTokens =
@@ -237,7 +242,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           ...(charges.length > 0 && { charges, chargedTokens }),
         };
         deps.track(new Promise<void>((resolve) => settledSignals.set(admission, resolve)));
-        await approve(admission, view, rules);
+        if (view) await approve(admission, view, rules);
         return admission;
       }
       if (result.reason === "panic") await refuse(panicError(result.refusedBy), size.amount);

@@ -116,7 +116,10 @@ export interface CallLedger {
    * The rules the request alone decides (panic, expiry, lockout, provider, model, images, video, output):
    * resolves with the rewrite to apply before planning, or rejects with the refusal (already recorded).
    */
-  screen(info: CallInfo, facts: RequestFacts): Promise<{ rewrite?: RequestRewrite; rewrites: string[] }>;
+  screen(
+    info: CallInfo,
+    facts: () => RequestFacts,
+  ): Promise<{ rewrite?: RequestRewrite; rewrites: string[] }>;
   /** Rules, price, worst case, strict clamp, atomic hold. Rejects with the refusal (already recorded). */
   admit(plan: CallPlan, context?: AdmitContext): Promise<Admission>;
   /** Settle exactly once (later calls for the same admission are ignored). Never rejects. */

@@ -7,6 +7,8 @@ import type { ApprovalRule, CustomRule, RequestFacts, RequestRewrite, RuleReques
 
 /** Rules validated once, with globs compiled and units converted. */
 export interface ResolvedRules {
+  /** Whether any rule reads the request itself (so its facts must be read); false keeps the hot path short. */
+  readsRequests: boolean;
   modelAllow?: readonly Glob[];
   modelDeny: readonly Glob[];
   providers?: ReadonlySet<string>;
@@ -47,10 +49,13 @@ const PERIODS: Readonly<Record<string, number>> = {
 };
 
 export function resolveRules(rules: unknown): ResolvedRules {
-  if (rules === undefined) return { modelDeny: [], qualityEnforce: "block", rateLimits: [], custom: [] };
+  if (rules === undefined) {
+    return { readsRequests: false, modelDeny: [], qualityEnforce: "block", rateLimits: [], custom: [] };
+  }
   if (typeof rules !== "object" || rules === null) throw expected("rules", "an object", rules);
   const given = rules as Rules;
   const resolved: ResolvedRules = {
+    readsRequests: false,
     modelDeny: [],
     qualityEnforce: "block",
     rateLimits: [],
@@ -144,7 +149,21 @@ export function resolveRules(rules: unknown): ResolvedRules {
     }
     resolved.custom = [...given.custom];
   }
+  resolved.readsRequests = readsRequests(resolved);
   return resolved;
+}
+
+function readsRequests(rules: ResolvedRules): boolean {
+  return (
+    rules.providers !== undefined ||
+    rules.modelAllow !== undefined ||
+    rules.modelDeny.length > 0 ||
+    rules.qualities !== undefined ||
+    rules.maxImagePixels !== undefined ||
+    rules.maxImageCount !== undefined ||
+    rules.maxVideoSeconds !== undefined ||
+    rules.output !== undefined
+  );
 }
 
 /** A child's rules: its own where it sets them, its parent's otherwise (each rule as a whole). */
@@ -182,6 +201,7 @@ export function inheritRules(
   for (const [option, key] of simple) {
     if (set[option] !== undefined) (merged as unknown as Record<string, unknown>)[key] = own[key];
   }
+  merged.readsRequests = readsRequests(merged);
   return merged;
 }
 
@@ -190,6 +210,8 @@ export interface CallIdentity {
   operation: string;
   model: string;
 }
+
+const NOTHING_TO_DO: Screening = { ok: true, rewrites: [] };
 
 export type Screening =
   | { ok: true; rewrite?: RequestRewrite; rewrites: string[] }
@@ -200,6 +222,7 @@ export type Screening =
  * video duration, output limit. May rewrite the request (a cheaper quality, a lower or injected output limit).
  */
 export function screen(rules: ResolvedRules, call: CallIdentity, facts: RequestFacts): Screening {
+  if (!rules.readsRequests) return NOTHING_TO_DO;
   if (rules.providers && !rules.providers.has(call.provider)) {
     return deny(
       "provider_not_allowed",

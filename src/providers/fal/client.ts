@@ -72,7 +72,7 @@ export function wrapFal<T extends object>(client: T, context: FalWrapContext): T
       let sent = options;
       let rewrites: readonly string[] = [];
       if (model) {
-        const screened = await ledger.screen(info, falFacts(model, options));
+        const screened = await ledger.screen(info, () => falFacts(model, options));
         rewrites = screened.rewrites;
         if (screened.rewrite) sent = falRewrite(options, screened.rewrite);
       }
