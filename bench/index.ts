@@ -2,6 +2,7 @@
 //   1. a wrapped vs a raw `chat.completions.create` against the same local fake server (in its own process):
 //      non-streaming and a 1,000-chunk stream (median time per call, rounds interleaved so machine noise hits
 //      both alike);
+//      plus the CPU a wrapped call adds with an in-memory fetch (no network in the way);
 //   2. token counting of a 100-turn agent conversation: incremental (memoized) vs a full recount;
 //   3. the memory ledger: reserve + settle pairs per second, sequential and 64 concurrent flows; the same
 //      through each store (memory, SQLite, Redis: bench/stores.ts);
@@ -132,6 +133,67 @@ async function wrapperOverhead(): Promise<void> {
   server.stop();
 }
 
+/**
+ * CPU time per call of the client process, raw vs wrapped, with an in-memory fetch answering at once: what
+ * spendguard adds to a call without any network in the way (DESIGN 7 budgets ~20 µs outside tokenizing).
+ * Rounds alternate raw and wrapped; the medians of the per-round averages are compared.
+ */
+async function cpuPerCall(): Promise<void> {
+  const answer = JSON.stringify({
+    id: "chatcmpl-bench",
+    object: "chat.completion",
+    created: 1,
+    model: "gpt-4o-mini",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: "Budgets keep agents honest." },
+        finish_reason: "stop",
+      },
+    ],
+    usage: { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 },
+  });
+  const fetch = async () =>
+    new Response(answer, { status: 200, headers: { "content-type": "application/json" } });
+  const options = { apiKey: "sk-bench", baseURL: "http://127.0.0.1:9/v1", maxRetries: 0, fetch };
+  const raw = new OpenAI(options);
+  const session = new BudgetedSession({ budgetUsd: 1_000_000, store: memoryStore({ historyLimit: 100 }) });
+  const wrapped = session.wrap(new OpenAI(options));
+  const params = {
+    model: "gpt-4o-mini",
+    messages: [{ role: "user" as const, content: "Summarize the benefits of budgets for AI agents." }],
+    max_completion_tokens: 200,
+  };
+  const round = async (client: OpenAI, calls: number) => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await client.chat.completions.create(params);
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / calls;
+  };
+  await round(raw, 2000);
+  await round(wrapped, 2000);
+  const rawRounds: number[] = [];
+  const wrappedRounds: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    if (i % 2 === 0) {
+      rawRounds.push(await round(raw, 1000));
+      wrappedRounds.push(await round(wrapped, 1000));
+    } else {
+      wrappedRounds.push(await round(wrapped, 1000));
+      rawRounds.push(await round(raw, 1000));
+    }
+  }
+  const rawCpu = median(rawRounds);
+  const wrappedCpu = median(wrappedRounds);
+  rows.push([
+    "CPU per call, in-memory fetch (no network)",
+    `${rawCpu.toFixed(0)} µs`,
+    `${wrappedCpu.toFixed(0)} µs`,
+    `+${(wrappedCpu - rawCpu).toFixed(0)} µs`,
+  ]);
+  await session.close();
+}
+
 async function tokenCounting(): Promise<void> {
   const tokenizer = await loadTokenizer("o200k_base");
   const conversation: { role: string; content: string }[] = [
@@ -229,6 +291,7 @@ function coldImport(): void {
 }
 
 await wrapperOverhead();
+await cpuPerCall();
 await tokenCounting();
 await ledgerThroughput();
 rows.push(...(await storeThroughput()));
