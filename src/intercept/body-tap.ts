@@ -115,7 +115,16 @@ export async function bufferText(
   return { response, text };
 }
 
-const buffered = new WeakMap<Response, { text: string; used: boolean }>();
+const buffered = new WeakMap<Response, { text: string; used: boolean; parsed?: unknown }>();
+
+/**
+ * Hands `json()` the value the meter already parsed from the buffered body, instead of parsing the text a
+ * second time (the meter keeps no reference into it once it has read its usage).
+ */
+export function shareParsed(response: Response, parsed: unknown): void {
+  const state = buffered.get(response);
+  if (state) state.parsed = parsed;
+}
 
 function take(response: Response): string {
   const state = buffered.get(response);
@@ -144,7 +153,11 @@ const BUFFERED: PropertyDescriptorMap = {
   },
   json: {
     value(this: Response) {
-      return Promise.resolve().then(() => JSON.parse(take(this)));
+      return Promise.resolve().then(() => {
+        const parsed = buffered.get(this)?.parsed;
+        const text = take(this);
+        return parsed === undefined ? JSON.parse(text) : parsed;
+      });
     },
   },
   arrayBuffer: {

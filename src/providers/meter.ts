@@ -1,4 +1,4 @@
-import { bufferText } from "../intercept/body-tap.js";
+import { bufferText, shareParsed } from "../intercept/body-tap.js";
 import type { Outcome } from "../ledger/types.js";
 import type { Usage } from "../types.js";
 import type { OperationMeter } from "./types.js";
@@ -69,9 +69,10 @@ export async function jsonBody(
   } catch {
     json = undefined;
   }
-  if (typeof json === "object" && json !== null && !Array.isArray(json))
+  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
     done(json as Record<string, unknown>);
-  else done(undefined, "malformed");
+    shareParsed(read.response, json);
+  } else done(undefined, "malformed");
   return read.response;
 }
 
