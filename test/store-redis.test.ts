@@ -10,11 +10,16 @@ import { redisStore } from "../src/stores/redis.js";
 import type { ScopeRef } from "../src/stores/types.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
-import { nanoOf, runFlows, type StoreJob, startWorker, workerRecord } from "./fixtures/store-processes.js";
+import { nanoOf, workerRecord } from "./fixtures/store-processes.js";
+import {
+  killedHolderSettlesAtLease,
+  LEASE_MS,
+  processesStayWithinBudget,
+  type SharedStore,
+  T0,
+  USD,
+} from "./fixtures/store-scenarios.js";
 
-const USD = 1_000_000_000;
-const T0 = 1_764_000_000_000;
-const LEASE_MS = 15 * 60_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RedisClient = createRequire(import.meta.url)("ioredis") as new (url: string, options?: object) => Redis;
 
@@ -36,119 +41,18 @@ if (redisAvailable("test/store-redis.test.ts")) {
   });
 
   describe("the Redis store", () => {
-    const job = (fields: Omit<StoreJob, "store">, prefix: string): StoreJob => ({
-      store: { kind: "redis", url: server.url, prefix, historyLimit: 10_000 },
-      ...fields,
+    const shared = (prefix: string): SharedStore => ({
+      open: () => redisStore({ url: server.url, prefix, historyLimit: 10_000 }),
+      spec: { kind: "redis", url: server.url, prefix, historyLimit: 10_000 },
     });
 
     it("keeps 4 processes × 250 concurrent flows within one budget, with exact totals", async () => {
-      const store = redisStore({ url: server.url, prefix: "processes", historyLimit: 10_000 });
-      const budget: ScopeRef = { id: "shared", key: "shared", limit: 1 * USD, thresholds: [] };
-      const children = [0, 1, 2, 3].map(
-        (n): ScopeRef => ({ id: `p${n}`, key: `p${n}`, limit: USD, thresholds: [] }),
-      );
-      await store.register([
-        { id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 },
-        ...children.map((child) => ({ ...child, parentId: budget.id, createdAt: T0 })),
-      ]);
-      const results = await runFlows(
-        children.map((child, n) =>
-          job(
-            {
-              mode: "flows",
-              name: child.id,
-              scopes: [child, budget],
-              now: T0,
-              expiresAt: T0 + LEASE_MS,
-              flows: 250,
-              callsPerFlow: 2,
-              // 2,000 calls holding $0.0025 on average ($5) and costing half of it against $1: the limit binds.
-              maxAmount: USD / 200,
-              seed: n + 1,
-            },
-            "processes",
-          ),
-        ),
-      );
-      const actual = results.reduce((sum, result) => sum + result.actual, 0);
-      expect(results.map((result) => result.violations)).toEqual([0, 0, 0, 0]);
-      expect(results.every((result) => result.admitted > 0)).toBe(true);
-      expect(results.reduce((sum, result) => sum + result.refused, 0)).toBeGreaterThan(0);
-      const [balance] = await store.read({ scopes: [budget], now: T0 });
-      expect(balance?.held).toBe(0);
-      expect(balance?.spent).toBe(actual);
-      expect(actual).toBeLessThanOrEqual(budget.limit);
-      const records = await store.history({ sessionId: budget.id });
-      expect(records).toHaveLength(results.reduce((sum, result) => sum + result.admitted, 0));
-      expect(records.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(actual);
-      for (const [n, child] of children.entries()) {
-        const [own] = await store.read({ scopes: [child, budget], now: T0 });
-        expect(own?.spent).toBe(results[n]?.actual);
-      }
-      await store.close?.();
+      await processesStayWithinBudget(shared("processes"));
     }, 120_000);
 
     it("a process killed while holding frees nothing: the hold blocks others until its lease settles it in full", async () => {
-      const store = redisStore({ url: server.url, prefix: "crash" });
-      const budget: ScopeRef = { id: "crash", key: "crash", limit: 10 * USD, thresholds: [] };
-      await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
-      const holder = startWorker(
-        job(
-          {
-            mode: "hold",
-            name: "dead-hold",
-            scopes: [budget],
-            now: T0,
-            expiresAt: T0 + LEASE_MS,
-            amount: 6 * USD,
-          },
-          "crash",
-        ),
-      );
-      await holder.ready;
-      holder.go();
-      expect(await holder.result).toEqual({ ok: true });
-      holder.process.kill("SIGKILL");
-      expect(await holder.exited).toBe("SIGKILL");
-
-      // During the lease, another process competes for what is left ($4).
-      const [other] = await runFlows([
-        job(
-          {
-            mode: "flows",
-            name: "other",
-            scopes: [budget],
-            now: T0 + 60_000,
-            expiresAt: T0 + 10 * LEASE_MS,
-            flows: 50,
-            callsPerFlow: 4,
-            maxAmount: USD / 10,
-            seed: 7,
-          },
-          "crash",
-        ),
-      ]);
-      expect(other?.violations).toBe(0);
-      expect(other?.refused).toBeGreaterThan(0);
-      const during = await store.read({ scopes: [budget], now: T0 + LEASE_MS - 1 });
-      expect(during[0]).toMatchObject({ held: 6 * USD, spent: other?.actual });
-      expect(other?.actual).toBeLessThanOrEqual(4 * USD);
-      const room = budget.limit - 6 * USD - (other?.actual ?? 0);
-      const refused = await store.reserve({
-        holdId: "one-more",
-        amount: room + 1,
-        scopes: [budget],
-        now: T0 + LEASE_MS - 1,
-        expiresAt: T0 + 2 * LEASE_MS,
-        record: workerRecord("one-more", [budget], T0, {}),
-      });
-      expect(refused.ok).toBe(false);
-
-      // The lease ends: the hold is spend, at its full amount.
-      const after = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
-      expect(after[0]).toMatchObject({ held: 0, spent: 6 * USD + (other?.actual ?? 0) });
-      const [expired] = await store.history({ sessionId: budget.id, limit: 1 });
-      expect(expired).toMatchObject({ id: "dead-hold", actualUsd: 6, flags: ["lease_expired"] });
+      const { store, expired } = await killedHolderSettlesAtLease(shared("crash"));
+      // The store-wide history has it too.
       const [global] = await store.history({ limit: 1 });
       expect(global).toEqual(expired);
       await store.close?.();

@@ -8,11 +8,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type SqliteDatabase, sqliteStore } from "../src/stores/sqlite.js";
 import type { ScopeRef } from "../src/stores/types.js";
 import { storeConformanceCases } from "../src/testing/index.js";
-import { nanoOf, runFlows, type StoreJob, startWorker, workerRecord } from "./fixtures/store-processes.js";
+import { runFlows, workerRecord } from "./fixtures/store-processes.js";
+import {
+  killedHolderSettlesAtLease,
+  LEASE_MS,
+  processesStayWithinBudget,
+  type SharedStore,
+  T0,
+  USD,
+} from "./fixtures/store-scenarios.js";
 
-const USD = 1_000_000_000;
-const T0 = 1_764_000_000_000;
-const LEASE_MS = 15 * 60_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "spendguard-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,107 +31,17 @@ describe("the SQLite store: conformance", () => {
 });
 
 describe("the SQLite store", () => {
+  const shared = (name: string): SharedStore => {
+    const path = join(dir, name);
+    return { open: () => sqliteStore({ path }), spec: { kind: "sqlite", path } };
+  };
+
   it("keeps 4 processes × 250 concurrent flows within one budget, with exact totals", async () => {
-    const path = join(dir, "processes.db");
-    const budget: ScopeRef = { id: "shared", key: "shared", limit: 1 * USD, thresholds: [] };
-    const children = [0, 1, 2, 3].map(
-      (n): ScopeRef => ({ id: `p${n}`, key: `p${n}`, limit: USD, thresholds: [] }),
-    );
-    const store = sqliteStore({ path });
-    await store.register([
-      { id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 },
-      ...children.map((child) => ({ ...child, parentId: budget.id, createdAt: T0 })),
-    ]);
-    const jobs = children.map(
-      (child, n): StoreJob => ({
-        store: { kind: "sqlite", path },
-        mode: "flows",
-        name: child.id,
-        scopes: [child, budget],
-        now: T0,
-        expiresAt: T0 + LEASE_MS,
-        flows: 250,
-        callsPerFlow: 2,
-        // 2,000 calls holding $0.0025 on average ($5) and costing half of it against $1: the limit binds.
-        maxAmount: USD / 200,
-        seed: n + 1,
-      }),
-    );
-    const results = await runFlows(jobs);
-    const [balance] = await store.read({ scopes: [budget], now: T0 });
-    const actual = results.reduce((sum, result) => sum + result.actual, 0);
-    expect(results.map((result) => result.violations)).toEqual([0, 0, 0, 0]);
-    expect(results.every((result) => result.admitted > 0)).toBe(true);
-    expect(results.reduce((sum, result) => sum + result.refused, 0)).toBeGreaterThan(0);
-    expect(balance?.held).toBe(0);
-    expect(balance?.spent).toBe(actual);
-    expect(actual).toBeLessThanOrEqual(budget.limit);
-    const records = await store.history({ sessionId: budget.id });
-    expect(records).toHaveLength(results.reduce((sum, result) => sum + result.admitted, 0));
-    expect(records.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(actual);
-    for (const [n, child] of children.entries()) {
-      const [own] = await store.read({ scopes: [child], now: T0 });
-      expect(own?.spent).toBe(results[n]?.actual);
-    }
-    await store.close?.();
+    await processesStayWithinBudget(shared("processes.db"));
   }, 120_000);
 
   it("a process killed while holding frees nothing: the hold blocks others until its lease settles it in full", async () => {
-    const path = join(dir, "crash.db");
-    const budget: ScopeRef = { id: "crash", key: "crash", limit: 10 * USD, thresholds: [] };
-    const store = sqliteStore({ path });
-    await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
-    const holder = startWorker({
-      store: { kind: "sqlite", path },
-      mode: "hold",
-      name: "dead-hold",
-      scopes: [budget],
-      now: T0,
-      expiresAt: T0 + LEASE_MS,
-      amount: 6 * USD,
-    });
-    await holder.ready;
-    holder.go();
-    expect(await holder.result).toEqual({ ok: true });
-    holder.process.kill("SIGKILL");
-    expect(await holder.exited).toBe("SIGKILL");
-
-    // During the lease, another process competes for what is left ($4).
-    const [other] = await runFlows([
-      {
-        store: { kind: "sqlite", path },
-        mode: "flows",
-        name: "other",
-        scopes: [budget],
-        now: T0 + 60_000,
-        expiresAt: T0 + 10 * LEASE_MS,
-        flows: 50,
-        callsPerFlow: 4,
-        maxAmount: USD / 10,
-        seed: 7,
-      },
-    ]);
-    expect(other?.violations).toBe(0);
-    expect(other?.refused).toBeGreaterThan(0);
-    const during = await store.read({ scopes: [budget], now: T0 + LEASE_MS - 1 });
-    expect(during[0]).toMatchObject({ held: 6 * USD, spent: other?.actual });
-    expect(other?.actual).toBeLessThanOrEqual(4 * USD);
-    const room = budget.limit - 6 * USD - (other?.actual ?? 0);
-    const refused = await store.reserve({
-      holdId: "one-more",
-      amount: room + 1,
-      scopes: [budget],
-      now: T0 + LEASE_MS - 1,
-      expiresAt: T0 + 2 * LEASE_MS,
-      record: workerRecord("one-more", [budget], T0, {}),
-    });
-    expect(refused.ok).toBe(false);
-
-    // The lease ends: the hold is spend, at its full amount.
-    const after = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
-    expect(after[0]).toMatchObject({ held: 0, spent: 6 * USD + (other?.actual ?? 0) });
-    const [expired] = await store.history({ sessionId: budget.id, status: "settled", limit: 1 });
-    expect(expired).toMatchObject({ id: "dead-hold", actualUsd: 6, flags: ["lease_expired"] });
+    const { store } = await killedHolderSettlesAtLease(shared("crash.db"));
     await store.close?.();
   }, 60_000);
 
