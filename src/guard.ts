@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "./errors.js";
+import { expected } from "./expected.js";
 import type { CallLedger, CallPlan, Outcome } from "./ledger/types.js";
 import { type Nano, usdToNano } from "./money.js";
-import { expected } from "./options.js";
 import { usageCost } from "./pricing/cost.js";
 import {
   type MediaQuote,

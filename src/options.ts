@@ -1,4 +1,5 @@
 import type { BudgetExceededError } from "./errors.js";
+import { expected } from "./expected.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
 import { type Period, validatePeriod } from "./periods.js";
 import type { PriceOverride } from "./pricing/types.js";
@@ -6,6 +7,8 @@ import { type ResolvedRules, resolveRules } from "./rules/engine.js";
 import type { Rules } from "./rules/types.js";
 import type { BudgetStore } from "./stores/types.js";
 import type { CallRecord, OverspendEvent, ServiceTier, WarningEvent } from "./types.js";
+
+export { describe, expected } from "./expected.js";
 
 export interface ReservationOptions {
   /**
@@ -86,21 +89,6 @@ export interface ResolvedOptions {
 }
 
 const TIERS: readonly ServiceTier[] = ["standard", "batch", "flex", "priority"];
-
-/** `Expected \`budgetUsd\` to be a finite number >= 0, got \`-5\` (number)` */
-export function expected(name: string, what: string, value: unknown): TypeError {
-  return new TypeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return "`null`";
-  if (value === undefined) return "`undefined`";
-  if (typeof value === "string") return `\`${JSON.stringify(value)}\` (string)`;
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "object") return "an object";
-  return `\`${String(value)}\` (${typeof value})`;
-}
 
 export function validateTier(name: string, tier: unknown): ServiceTier {
   if (typeof tier !== "string" || !TIERS.includes(tier as ServiceTier)) {

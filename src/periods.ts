@@ -1,4 +1,4 @@
-import { expected } from "./options.js";
+import { expected } from "./expected.js";
 
 /**
  * Budget periods (DESIGN 2.8): an account key per period, computed from the time in UTC, so a new period simply

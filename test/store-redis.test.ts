@@ -231,7 +231,7 @@ if (redisAvailable("test/store-redis.test.ts")) {
         ),
       );
       expect(() => redisStore({ url: server.url, prefix: "a{b}" })).toThrow(
-        new TypeError("Expected `prefix` to be a non-empty string without braces, got `a{b}` (string)"),
+        new TypeError('Expected `prefix` to be a non-empty string without braces, got `"a{b}"` (string)'),
       );
       expect(() => redisStore({ url: server.url, historyLimit: 0 })).toThrow(
         new TypeError("Expected `historyLimit` to be an integer >= 1, got `0` (number)"),

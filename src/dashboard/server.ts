@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { expected } from "../expected.js";
 import { maskKey } from "../keys/mask.js";
 import {
   type BudgetStatus,
@@ -572,9 +573,4 @@ function loadAssets(token: string): Map<string, Asset> {
  */
 function redact(text: string): string {
   return text.replace(KEY_PATTERN, (key) => maskKey(key));
-}
-
-function expected(name: string, what: string, value: unknown): TypeError {
-  const shown = typeof value === "string" ? value : String(value);
-  return new TypeError(`Expected \`${name}\` to be ${what}, got \`${shown}\` (${typeof value})`);
 }

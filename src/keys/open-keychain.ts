@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { expected } from "../options.js";
+import { expected } from "../expected.js";
 import { noKeychainLibrary } from "./errors.js";
 import { type KeytarModule, keytarKeychain } from "./keytar-keychain.js";
 import { type NapiKeyringModule, napiKeychain } from "./napi-keychain.js";

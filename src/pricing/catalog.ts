@@ -1,4 +1,5 @@
 import { UnknownPriceError } from "../errors.js";
+import { expected } from "../expected.js";
 import { usdToNano } from "../money.js";
 import type { ServiceTier } from "../types.js";
 import { modelLimit } from "./data/model-limits.js";
@@ -235,7 +236,7 @@ function indexOverrides(overrides: Readonly<Record<string, PriceOverride>>): Map
   for (const [name, override] of Object.entries(overrides)) {
     const path = `pricing["${name}"]`;
     if (typeof override !== "object" || override === null) {
-      throw invalid(path, "an object with inputPerMTok and outputPerMTok", override);
+      throw expected(path, "an object with inputPerMTok and outputPerMTok", override);
     }
     const fields = override as unknown as Record<string, unknown>;
     for (const field of USD_FIELDS) {
@@ -243,13 +244,13 @@ function indexOverrides(overrides: Readonly<Record<string, PriceOverride>>): Map
       const required = field === "inputPerMTok" || field === "outputPerMTok";
       if (value === undefined && !required) continue;
       if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-        throw invalid(`${path}.${field}`, "a finite number >= 0 (USD per million tokens)", value);
+        throw expected(`${path}.${field}`, "a finite number >= 0 (USD per million tokens)", value);
       }
     }
     for (const field of COUNT_FIELDS) {
       const value = fields[field];
       if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-        throw invalid(`${path}.${field}`, "an integer >= 1", value);
+        throw expected(`${path}.${field}`, "an integer >= 1", value);
       }
     }
     const key = name.trim().toLowerCase();
@@ -259,10 +260,6 @@ function indexOverrides(overrides: Readonly<Record<string, PriceOverride>>): Map
     index.set(key, entries);
   }
   return index;
-}
-
-function invalid(path: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`Expected \`${path}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
 }
 
 /** Cached prices are shared by every caller: make them read-only. */

@@ -1,7 +1,7 @@
 import { RuleViolationError } from "../errors.js";
+import { expected } from "../expected.js";
 import { normalizeModelName, stripDateSnapshot } from "../model-names.js";
 import { type Nano, usdToNano } from "../money.js";
-import { expected } from "../options.js";
 import type { RateCharge } from "../stores/types.js";
 import type { ApprovalRule, CustomRule, RequestFacts, RequestRewrite, RuleRequest, Rules } from "./types.js";
 

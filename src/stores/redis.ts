@@ -26,9 +26,11 @@
  * id up there; an id never reserved on nor registered is taken as the root of its own tree (the core
  * registers every session before using it). Rate windows live in the tree of the reserve that consumes them.
  */
+
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Redis, RedisOptions } from "ioredis";
+import { expected } from "../expected.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import type { CallRecord } from "../types.js";
 import { filterHistory } from "./memory.js";
@@ -50,19 +52,19 @@ export interface RedisStoreOptions {
 
 /** A Redis store: every transition is one Lua script, so any number of processes and hosts can share it. */
 export function redisStore(options: RedisStoreOptions): BudgetStore {
-  if (typeof options !== "object" || options === null) throw invalid("options", "an object", options);
+  if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
   const { client: given, url, prefix = "spendguard", historyLimit = 1000 } = options;
   if (given === undefined && (typeof url !== "string" || url === "")) {
-    throw invalid("url", "a redis:// URL (or pass `client`, an ioredis client)", url);
+    throw expected("url", "a redis:// URL (or pass `client`, an ioredis client)", url);
   }
   if (given !== undefined && (typeof given !== "object" || given === null || !("defineCommand" in given))) {
-    throw invalid("client", "an ioredis client", given);
+    throw expected("client", "an ioredis client", given);
   }
   if (typeof prefix !== "string" || prefix === "" || /[{}]/.test(prefix)) {
-    throw invalid("prefix", "a non-empty string without braces", prefix);
+    throw expected("prefix", "a non-empty string without braces", prefix);
   }
   if (!Number.isInteger(historyLimit) || historyLimit < 1) {
-    throw invalid("historyLimit", "an integer >= 1", historyLimit);
+    throw expected("historyLimit", "an integer >= 1", historyLimit);
   }
   const client = given ?? createClient(url as string);
   const scripts = defineScripts(client);
@@ -438,14 +440,4 @@ function createClient(url: string): Redis {
   // Errors reach the caller as rejected commands; without a listener ioredis would also log each one.
   client.on("error", () => undefined);
   return client;
-}
-
-function invalid(name: string, what: string, value: unknown): TypeError {
-  const given =
-    value === null || value === undefined
-      ? `\`${String(value)}\``
-      : typeof value === "object"
-        ? "an object"
-        : `\`${String(value)}\` (${typeof value})`;
-  return new TypeError(`Expected \`${name}\` to be ${what}, got ${given}`);
 }

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { expected } from "../expected.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import { crossedThresholds } from "../ledger/warnings.js";
 import type { Nano } from "../money.js";
@@ -108,19 +109,19 @@ const MIGRATIONS: readonly string[] = [
  * package (an optional peer dependency).
  */
 export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
-  if (typeof options !== "object" || options === null) throw invalid("options", "an object", options);
+  if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
   const { path, database, historyLimit, busyTimeoutMs = 5000 } = options;
   if (database === undefined && (typeof path !== "string" || path === "")) {
-    throw invalid("path", "a file path (or pass `database`)", path);
+    throw expected("path", "a file path (or pass `database`)", path);
   }
   if (database !== undefined && (typeof database !== "object" || database === null)) {
-    throw invalid("database", "an open better-sqlite3 or node:sqlite database", database);
+    throw expected("database", "an open better-sqlite3 or node:sqlite database", database);
   }
   if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 1)) {
-    throw invalid("historyLimit", "an integer >= 1", historyLimit);
+    throw expected("historyLimit", "an integer >= 1", historyLimit);
   }
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw invalid("busyTimeoutMs", "an integer >= 0 (milliseconds)", busyTimeoutMs);
+    throw expected("busyTimeoutMs", "an integer >= 0 (milliseconds)", busyTimeoutMs);
   }
   const db = connect(database ?? open(path as string));
   db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
@@ -568,14 +569,4 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
       return rows.map((row) => JSON.parse(row.record) as CallRecord);
     },
   };
-}
-
-function invalid(name: string, what: string, value: unknown): TypeError {
-  const given =
-    value === null || value === undefined
-      ? `\`${String(value)}\``
-      : typeof value === "object"
-        ? "an object"
-        : `\`${String(value)}\` (${typeof value})`;
-  return new TypeError(`Expected \`${name}\` to be ${what}, got ${given}`);
 }
