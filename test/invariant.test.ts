@@ -5,21 +5,10 @@ import { describe, expect, it } from "vitest";
 import { BudgetExceededError, BudgetedSession, type CallRecord, memoryStore } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
 import type { FakeProviders } from "../src/testing/index.js";
+import { seededRandom } from "../src/testing/seeded-random.js";
 import { openaiClient, useFakeProviders } from "./helpers.js";
 
 const context = useFakeProviders();
-
-/** mulberry32: a small seeded generator, so each property run is reproducible from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "budget",
@@ -86,7 +75,7 @@ describe("the hard cap (strict mode)", () => {
         async (seed, budgetUsd, model) => {
           const fake = context.fake;
           fake.reset();
-          const random = seeded(seed);
+          const random = seededRandom(seed);
           // The provider honours the output limit and bills any usage up to it (the fake also clamps).
           fake.setDefault("openai.chat", (request) => {
             const body = request.body as Record<string, number | undefined>;
@@ -165,7 +154,7 @@ describe("the hard cap (strict mode)", () => {
         async (seed, budgetUsd) => {
           const fake = context.fake;
           fake.reset();
-          const random = seeded(seed);
+          const random = seededRandom(seed);
           const words = wordsUpTo(random);
           answerChatWithin(fake, words);
           fake.setDefault("openai.responses", (request) => {
@@ -237,7 +226,7 @@ describe("the hard cap (strict mode)", () => {
         async (seed, budgetUsd) => {
           const fake = context.fake;
           fake.reset();
-          const random = seeded(seed);
+          const random = seededRandom(seed);
           const words = wordsUpTo(random);
           answerChatWithin(fake, words);
           fake.setDefault("anthropic.messages", (request) => ({

@@ -10,6 +10,7 @@ import type {
   ScopeRef,
 } from "../stores/types.js";
 import type { CallRecord } from "../types.js";
+import { seededRandom } from "./seeded-random.js";
 
 export interface StoreConformanceOptions {
   /** Concurrent reserve/settle flows in the concurrency case. @default 64 */
@@ -725,17 +726,5 @@ function tree(store: BudgetStore): Tree {
       const scopes = Array.isArray(first) ? first : (args as ScopeRef[]);
       return store.read({ scopes, now: typeof now === "number" ? now : T0 }).then(setFlags);
     },
-  };
-}
-
-/** mulberry32: a small deterministic generator, so a failing run can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
 }
