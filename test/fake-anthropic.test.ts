@@ -6,20 +6,9 @@ import type {
 import OpenAI from "openai";
 import { DEFAULT_ANTHROPIC_THINKING, type FakeProviders, startFakeProviders } from "spendguard/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedFakeProviders } from "./helpers.js";
 
-let fake: FakeProviders;
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-
-afterEach(() => {
-  fake.reset();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+const fake = sharedFakeProviders();
 
 function client(): Anthropic {
   return new Anthropic({ apiKey: "sk-ant-test", baseURL: fake.anthropic.baseURL, maxRetries: 0 });

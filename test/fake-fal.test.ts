@@ -1,20 +1,9 @@
 import { ApiError, createFalClient, ValidationError } from "@fal-ai/client";
 import { type FakeProviders, startFakeProviders } from "spendguard/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedFakeProviders } from "./helpers.js";
 
-let fake: FakeProviders;
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-
-afterEach(() => {
-  fake.reset();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+const fake = sharedFakeProviders();
 
 interface SeenResponse {
   method: string;

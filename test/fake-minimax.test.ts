@@ -1,19 +1,8 @@
 import { type FakeProviders, startFakeProviders } from "spendguard/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedFakeProviders } from "./helpers.js";
 
-let fake: FakeProviders;
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-
-afterEach(() => {
-  fake.reset();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+const fake = sharedFakeProviders();
 
 const KEY = "mm-test";
 

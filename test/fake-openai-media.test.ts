@@ -5,20 +5,9 @@ import { join } from "node:path";
 import OpenAI, { toFile } from "openai";
 import { type FakeMultipartBody, type FakeProviders, fakeWav, startFakeProviders } from "spendguard/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedFakeProviders } from "./helpers.js";
 
-let fake: FakeProviders;
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-
-afterEach(() => {
-  fake.reset();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+const fake = sharedFakeProviders();
 
 function client(): OpenAI {
   return new OpenAI({ apiKey: "sk-test", baseURL: fake.openai.baseURL, maxRetries: 0, logLevel: "off" });

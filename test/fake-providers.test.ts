@@ -2,20 +2,9 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { type FakeProviders, startFakeProviders } from "spendguard/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedFakeProviders } from "./helpers.js";
 
-let fake: FakeProviders;
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-
-afterEach(() => {
-  fake.reset();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+const fake = sharedFakeProviders();
 
 function client(options: { maxRetries?: number; timeout?: number } = {}): OpenAI {
   return new OpenAI({

@@ -17,6 +17,17 @@ export function useFakeProviders(): { readonly fake: FakeProviders } {
   return holder;
 }
 
+/**
+ * The same server as a plain variable: every property read goes to this file's current server, so a test can
+ * write `fake.script(...)` without a holder.
+ */
+export function sharedFakeProviders(): FakeProviders {
+  const holder = useFakeProviders();
+  return new Proxy({} as FakeProviders, {
+    get: (_target, prop) => Reflect.get(holder.fake, prop, holder.fake),
+  });
+}
+
 export function openaiClient(fake: FakeProviders, options: { maxRetries?: number } = {}): OpenAI {
   return new OpenAI({
     apiKey: "sk-test-secret-key",
