@@ -9,6 +9,8 @@ import {
   guardPlan,
   runGuarded,
 } from "./guard.js";
+import { allowOrigin, placeholderFor } from "./intercept/vault.js";
+import { apiKeyEnvVars } from "./keys/env.js";
 import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
@@ -246,12 +248,20 @@ export class BudgetedSession {
       keychain,
       ...sessionOptions
     } = options ?? ({} as OpenAIFactoryOptions);
-    const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions, "openai", keychain);
+    const { clientArgs, placeholder } = factoryClientOptions(
+      "OpenAI",
+      apiKey,
+      clientOptions,
+      "openai",
+      keychain,
+    );
     const session = new BudgetedSession(sessionOptions);
     const Client =
       Given ??
       loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
-    return session.#wrap(new Client(clientArgs), {}, true) as OpenAI & { session: BudgetedSession };
+    const client = new Client(clientArgs);
+    allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
+    return session.#wrap(client, {}, true) as OpenAI & { session: BudgetedSession };
   }
 
   /** A real Anthropic client, wrapped, with its own session at `client.session`. */
@@ -263,7 +273,13 @@ export class BudgetedSession {
       keychain,
       ...sessionOptions
     } = options ?? ({} as AnthropicFactoryOptions);
-    const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions, "anthropic", keychain);
+    const { clientArgs, placeholder } = factoryClientOptions(
+      "Anthropic",
+      apiKey,
+      clientOptions,
+      "anthropic",
+      keychain,
+    );
     const session = new BudgetedSession(sessionOptions);
     const Client =
       Given ??
@@ -272,7 +288,9 @@ export class BudgetedSession {
         ["Anthropic", "default"],
         "BudgetedSession.anthropic()",
       );
-    return session.#wrap(new Client(clientArgs), {}, true) as Anthropic & { session: BudgetedSession };
+    const client = new Client(clientArgs);
+    allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
+    return session.#wrap(client, {}, true) as Anthropic & { session: BudgetedSession };
   }
 
   /**
@@ -322,7 +340,11 @@ export class BudgetedSession {
     }) as T & { session: BudgetedSession };
   }
 
-  /** Wrap an existing client. The original stays unwrapped; use the returned one. */
+  /**
+   * Meter an existing client in place and return it: every request it sends from now on (through its
+   * methods, `request()`, helpers or `withOptions()` copies) is held and settled on this session's budget, and
+   * its key moves into spendguard's transport (the client's credential fields hold a placeholder).
+   */
   wrap<T extends object>(client: T, options: WrapOptions = {}): T {
     return this.#wrap(client, options, false);
   }
@@ -331,11 +353,14 @@ export class BudgetedSession {
     if (typeof client !== "object" || client === null)
       throw expected("client", "an SDK client object", client);
     const tier = options.tier === undefined ? this.#options.tier : validateTier("tier", options.tier);
+    const ledger = this.#ledger;
     const context = {
-      ledger: this.#ledger,
+      ledger,
       catalog: this.#catalog,
       tier,
       memory: this.#memory,
+      nullMode: this.#settings.onBudgetExceeded !== undefined || this.#settings.onBlocked !== undefined,
+      nullOnRefusal: (error: unknown) => ledger.resolvesNullOnRefusal(error),
       ...(exposeSession && { session: this }),
     };
     if (isOpenAIClient(client)) return wrapOpenAI(client, context);
@@ -464,7 +489,7 @@ export class BudgetedSession {
       catalog: this.#catalog,
       tier,
       fromHelper: false,
-      args: [request.params],
+      args: [],
       memory: this.#memory,
     });
     return this.#ledger.estimate(plan);
@@ -632,8 +657,9 @@ export class BudgetedSession {
 }
 
 /**
- * The SDK client's options: the explicit key, else the SDK's own environment variable, else (lazily, on the
- * first request) the OS keychain (DESIGN 2.11).
+ * The SDK client's options, with a placeholder where the key goes (DESIGN 2.11, 3): the key itself (explicit,
+ * else the SDK's environment variable, else the OS keychain, read lazily on the first request) stays in
+ * spendguard's transport, so the client object never holds it.
  */
 function factoryClientOptions(
   sdk: string,
@@ -641,17 +667,27 @@ function factoryClientOptions(
   clientOptions: unknown,
   provider: string,
   keychain: Keychain | undefined,
-): Record<string, unknown> {
+): { clientArgs: Record<string, unknown>; placeholder: string } {
   if (apiKey !== undefined && typeof apiKey !== "string") throw expected("apiKey", "a string", "<hidden>");
   if (clientOptions !== undefined && (typeof clientOptions !== "object" || clientOptions === null)) {
     throw expected("clientOptions", `an object of ${sdk} client options`, clientOptions);
   }
   const given = apiKey ?? (clientOptions as { apiKey?: unknown } | undefined)?.apiKey;
-  return {
-    ...(clientOptions as object | undefined),
-    ...(apiKey !== undefined && { apiKey }),
-    ...(keychainKeyNeeded(provider, given) && { apiKey: keychainKey(provider, keychain) }),
-  };
+  const fromEnv = apiKeyEnvVars(provider)
+    .map((name) => process.env[name]?.trim())
+    .find((value) => value !== undefined && value !== "");
+  const key: string | (() => Promise<string>) | undefined =
+    typeof given === "string"
+      ? given
+      : given === undefined || given === null
+        ? (fromEnv ?? (keychainKeyNeeded(provider, given) ? keychainKey(provider, keychain) : undefined))
+        : undefined;
+  if (key === undefined) {
+    // A key function or another credential option of the SDK's: the SDK handles it, wrap() hides it.
+    return { clientArgs: { ...(clientOptions as object | undefined) }, placeholder: "" };
+  }
+  const placeholder = placeholderFor(key, []);
+  return { clientArgs: { ...(clientOptions as object | undefined), apiKey: placeholder }, placeholder };
 }
 
 /** Exact input tokens from the client's free `messages.countTokens` (called on the unwrapped client). */

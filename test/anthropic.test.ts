@@ -4,6 +4,7 @@ import {
   BudgetExceededError,
   BudgetedSession,
   InvalidRequestError,
+  RuleViolationError,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -277,13 +278,24 @@ describe("Anthropic messages: refusals and errors", () => {
     expect((await session.history())[0]?.status).toBe("failed");
   });
 
-  it("refuses a paid request that bypasses the metered methods", async () => {
+  it("meters a raw client.post() to the messages endpoint like messages.create", async () => {
+    const { session, client } = wrapped({ budgetUsd: 1 });
+    fake().script("anthropic.messages", { usage: { input_tokens: 20, output_tokens: 5 } });
+    await client.post("/v1/messages", {
+      body: { model: "claude-haiku-4-5", max_tokens: 10, messages: user("hi") },
+    });
+    expect(fake().requests).toHaveLength(1);
+    expect(session.getTotalSpent()).toBeCloseTo(usd(20, 1) + usd(5, 5), 12);
+    expect((await session.history())[0]).toMatchObject({ operation: "messages.create", status: "settled" });
+  });
+
+  it("refuses a raw POST to a paid endpoint it has no meter for, without sending it", async () => {
     const { session, client } = wrapped({ budgetUsd: 1 });
     const error = await client
-      .post("/v1/messages", { body: { model: "claude-haiku-4-5", max_tokens: 10, messages: user("hi") } })
+      .post("/v1/complete", { body: { model: "claude-2.1", prompt: "hi", max_tokens_to_sample: 5 } })
       .catch((e: unknown) => e);
-    expect((error as { status?: number }).status).toBe(402);
-    expect((error as Error).message).toContain("without a budget hold");
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect((error as RuleViolationError).code).toBe("unmetered_request");
     expect(fake().requests).toHaveLength(0);
     expect(session.getTotalSpent()).toBe(0);
   });
@@ -298,7 +310,7 @@ describe("Anthropic messages: refusals and errors", () => {
 });
 
 describe("Anthropic middleware", () => {
-  it("charges every paid attempt a middleware sends, each at the model that answered it", async () => {
+  it("holds and settles every paid attempt a middleware sends, each at the model it was sent to", async () => {
     const session = new BudgetedSession({ budgetUsd: 1 });
     // A refusal fallback in the style of the SDK's betaRefusalFallbackMiddleware: a second attempt, another model.
     const fallback = async (
@@ -333,8 +345,9 @@ describe("Anthropic middleware", () => {
     await until(() => session.getReserved() === 0);
     await until(() => session.getSummary().requests === 2);
     const records = await session.history();
-    const haiku = records.find((record) => record.flags.length === 0);
-    const sonnet = records.find((record) => record.flags.includes("unreserved"));
+    const haiku = records.find((record) => record.model === "claude-haiku-4-5");
+    const sonnet = records.find((record) => record.model === "claude-sonnet-4-5");
+    expect(records.every((record) => record.flags.length === 0)).toBe(true);
     expect(haiku?.actualUsd).toBeCloseTo(usd(20, 1) + usd(5, 5), 12);
     expect(sonnet).toMatchObject({ model: "claude-sonnet-4-5", resolvedModel: "claude-sonnet-4-5" });
     expect(sonnet?.actualUsd).toBeCloseTo(usd(20, 3) + usd(30, 15), 12);

@@ -306,7 +306,7 @@ describe("provider errors", () => {
     expect(session.getSummary().failed).toBe(1);
   });
 
-  it("keeps one hold across the SDK's retries and settles the attempt that succeeded", async () => {
+  it("holds each retry of the SDK on its own: the 503 attempt is released, the one that succeeded is settled", async () => {
     const { session, client } = wrapped({ budgetUsd: 1 }, openaiClient(fake(), { maxRetries: 2 }));
     fake().script(
       "openai.chat",
@@ -320,7 +320,11 @@ describe("provider errors", () => {
     });
     expect(fake().requests).toHaveLength(2);
     expect(session.getTotalSpent()).toBe(0.00075);
-    expect(await session.history()).toHaveLength(1);
+    const records = await session.history();
+    expect(records.map((record) => [record.status, record.reason ?? null, record.actualUsd])).toEqual([
+      ["settled", null, 0.00075],
+      ["failed", "http_503", 0],
+    ]);
   });
 
   it("charges the hold when the connection dropped after the request was sent", async () => {

@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from "openai";
 import { describe, expect, it } from "vitest";
-import { BudgetExceededError, BudgetedSession, UnknownPriceError } from "../src/index.js";
+import { BudgetExceededError, BudgetedSession, RuleViolationError, UnknownPriceError } from "../src/index.js";
 import { imagePrice, speechPrice } from "../src/pricing/media.js";
 import type { FakeRouteName } from "../src/testing/index.js";
 import { fakeWav } from "../src/testing/index.js";
@@ -550,14 +550,30 @@ describe("free endpoints and bypasses", () => {
     expect(session.getTotalSpent()).toBe(0);
   });
 
-  it("refuses a paid request that bypassed the metered methods, without sending it", async () => {
-    const { client } = wrapped();
-    const error = await client
-      .post("/chat/completions", { body: { model: "gpt-4o-mini", messages: user("hi") } })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
-    expect((error as Error).message).toMatch(/without a budget hold/);
+  it("meters a raw client.post() to a paid path like the method, with the output limit injected", async () => {
+    const { client, session } = wrapped();
+    await client.post("/chat/completions", { body: { model: "gpt-4o-mini", messages: user("hi") } });
+    expect(fake().requests).toHaveLength(1);
+    expect(fake().requests[0]?.body).toMatchObject({ max_completion_tokens: expect.any(Number) });
+    expect(await session.history()).toHaveLength(1);
+    expect(session.getTotalSpent()).toBeGreaterThan(0);
+  });
+
+  it("refuses a POST to a paid path it has no meter for (fine-tuning, thread runs), without sending it", async () => {
+    const { client, session } = wrapped();
+    for (const path of ["/fine_tuning/jobs", "/threads/thread_1/runs", "/realtime/client_secrets"]) {
+      const error = await client
+        .post(path, { body: { model: "gpt-4o-mini" } })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RuleViolationError);
+      expect((error as RuleViolationError).code).toBe("unmetered_request");
+      expect((error as Error).message).toContain(path);
+    }
     expect(fake().requests).toHaveLength(0);
+    expect((await session.history()).map((record) => record.status)).toEqual([
+      "blocked",
+      "blocked",
+      "blocked",
+    ]);
   });
 });

@@ -1,76 +1,116 @@
-import { isSpendguardError, type SpendguardError } from "../errors.js";
-import type { CallInfo } from "../ledger/call-ledger.js";
-import type { Admission, CallLedger, CallPlan, Outcome } from "../ledger/types.js";
-import type { Nano } from "../money.js";
-import type { PriceCatalog } from "../pricing/types.js";
-import { callInfo } from "../providers/request.js";
-import { modelFacts } from "../providers/rule-facts.js";
-import type {
-  LaterHook,
-  Operation,
-  OperationMeter,
-  PlanContext,
-  ProviderMemory,
-} from "../providers/types.js";
-import type { ServiceTier } from "../types.js";
-import { meteredFetch } from "./metered-fetch.js";
-import { withMeter } from "./meters.js";
-import { isProxied, type ProxyPlan, proxyClient } from "./proxy.js";
+import { redeemRefusal, refusalOf } from "./refusals.js";
+import { isPlaceholder, originOf, placeholderFor, updateSecret } from "./vault.js";
+import { type Fetch, type WireContext, type WireDialect, wireFetch } from "./wire.js";
 
 /**
- * Wrapping a Stainless-generated SDK client (openai, @anthropic-ai/sdk): a copy of the client whose fetch is
- * metered, behind a Proxy whose paid methods return the SDK's own APIPromise; each provider says which methods
- * are paid and how it words a refusal.
+ * Metering a Stainless-generated SDK client (openai, @anthropic-ai/sdk) in place (DESIGN 3). Everything the
+ * client sends goes through its `fetch`, so that is where spendguard sits: the client keeps its identity, its
+ * options (Azure, Bedrock, custom fetch, headers), its helpers and every way of sending a request (methods,
+ * `request()`, `post()`, helpers bound in advance, `withOptions()` copies), and each attempt on the wire is
+ * metered by the engine. Around it, three small patches on the instance: credentials move into the transport,
+ * a refusal comes back as the spendguard error, and in callback mode a refused paid method resolves `null`.
  */
 export interface SdkWrapSpec {
-  provider: string;
-  /** What to call the client in an error (`an OpenAI client (from the openai package, version 5 or later)`). */
+  dialect: WireDialect;
+  /** What to call the client in an error. */
   expected: string;
-  operations: ReadonlyMap<string, Operation>;
-  laterHooks: ReadonlyMap<string, LaterHook>;
-  /**
-   * SDK helpers that call other methods of the client (`chat.completions.stream`, `messages.stream`,
-   * `beta.messages.toolRunner`): they run with `this` over the resource's proxy and `this._client` the
-   * client's proxy, so every call they make is metered.
-   */
-  helpers: ReadonlySet<string>;
-  /** The body of the error response that refuses an unmetered paid request, in the provider's error format. */
-  refusal(message: string): object;
+  /** Client fields (and `_options` fields) that hold credentials. */
+  credentials: readonly string[];
+  /** The provider's own origins a key may be sent to, besides the client's base URL. */
+  origins: readonly string[];
+  /** The SDK methods whose refusal resolves `null` in callback mode (`chat.completions.create`). */
+  methods: readonly string[];
 }
 
-export interface SdkWrapContext {
-  ledger: CallLedger & { block(info: CallInfo, error: SpendguardError, estimated?: Nano): Promise<void> };
-  catalog: PriceCatalog;
-  tier: ServiceTier;
-  memory: ProviderMemory;
+export interface SdkWrapContext extends WireContext {
   /** Exposed as `client.session` (the one-line factories do this). */
   session?: unknown;
-  countTokens?: PlanContext["countTokens"];
+  /** The session has a callback that makes refusals resolve `null` (`onBudgetExceeded`, `onBlocked`). */
+  nullMode: boolean;
+  /** Whether this refusal resolves `null` (runs `onBudgetExceeded`); false leaves it to reject. */
+  nullOnRefusal(error: unknown): boolean;
 }
 
-type AnyFn = (...args: unknown[]) => unknown;
+type Client = Record<string, unknown> & {
+  fetch?: Fetch;
+  _options?: Record<string, unknown>;
+  baseURL?: string;
+  withOptions(options: object): Client;
+};
 
-/** Client fields that hold credentials (openai, @anthropic-ai/sdk). */
-const SECRET_FIELDS: ReadonlySet<string> = new Set([
-  "apiKey",
-  "authToken",
-  "adminKey",
-  "webhookSecret",
-  "webhookKey",
-]);
+const metered = new WeakSet<object>();
 
-const redacted = new WeakMap<object, object>();
+export function isMeteredClient(client: unknown): boolean {
+  return typeof client === "object" && client !== null && metered.has(client);
+}
 
-/** The client's `_options` without its credentials (helpers read timeouts and headers from it). */
-function redactedOptions(real: object): object | undefined {
-  const options = (real as { _options?: Record<string, unknown> })._options;
-  if (!options) return options;
-  let copy = redacted.get(options);
-  if (!copy) {
-    copy = Object.fromEntries(Object.entries(options).filter(([key]) => !SECRET_FIELDS.has(key)));
-    redacted.set(options, copy);
+export function meterSdkClient<T extends object>(client: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
+  const target = client as unknown as Client;
+  if (typeof target.withOptions !== "function" || typeof target.request !== "function") {
+    throw new TypeError(`Expected ${spec.expected}`);
   }
-  return copy;
+  if (metered.has(client)) {
+    throw new TypeError(
+      "This client is already metered by a spendguard session (wrap() meters the client itself and returns " +
+        "it); create another client for another session",
+    );
+  }
+  meter(target, spec, context, false);
+  if (context.session !== undefined) hidden(target, "session", context.session);
+  return client;
+}
+
+function meter(client: Client, spec: SdkWrapSpec, context: SdkWrapContext, isCopy: boolean): void {
+  moveCredentials(client, spec, isCopy);
+  client.fetch = wireFetch(client.fetch ?? globalThis.fetch, spec.dialect, context);
+
+  const makeStatusError = client.makeStatusError as (...args: unknown[]) => unknown;
+  hidden(client, "makeStatusError", function (this: unknown, ...args: unknown[]) {
+    return redeemRefusal(args[3]) ?? makeStatusError.apply(this, args);
+  });
+
+  const withOptions = client.withOptions;
+  hidden(client, "withOptions", function (this: unknown, options: object) {
+    // The copy inherits the metered fetch (or meters the caller's) and the placeholders, never a key.
+    const copy = withOptions.call(this, options);
+    meter(copy, spec, context, true);
+    if (context.session !== undefined) hidden(copy, "session", context.session);
+    return copy;
+  });
+
+  if (context.nullMode) for (const path of spec.methods) nullableMethod(client, path, context);
+  metered.add(client);
+}
+
+/**
+ * Credentials move into the transport: each field holding a key gets a placeholder that only the metered
+ * fetch turns back into the key, and only on requests to the provider's origins. A key given as a function
+ * (a token provider, the OS keychain) is called as before, and its token is kept in the transport too.
+ */
+function moveCredentials(client: Client, spec: SdkWrapSpec, isCopy: boolean): void {
+  const options = client._options;
+  const origins = new Set(spec.origins);
+  if (typeof client.baseURL === "string" && !isCopy) origins.add(originOf(client.baseURL));
+  for (const field of spec.credentials) {
+    const optionValue = options?.[field];
+    const value = client[field];
+    if (typeof optionValue === "function" && !isPlaceholder(value)) {
+      const provider = optionValue as () => unknown;
+      const placeholder = placeholderFor("", origins);
+      (options as Record<string, unknown>)[field] = async () => {
+        updateSecret(placeholder, String(await provider()));
+        return placeholder;
+      };
+      if (typeof value === "string") client[field] = placeholder;
+      continue;
+    }
+    if (typeof value !== "string" || value === "" || isPlaceholder(value)) continue;
+    // A copy made by the SDK's own withOptions carries the original's placeholder; a key found here on a
+    // copy was given to withOptions by the caller, and goes only where the original's key may go.
+    const placeholder = placeholderFor(value, isCopy ? new Set(spec.origins) : origins);
+    client[field] = placeholder;
+    if (options && optionValue === value) options[field] = placeholder;
+  }
 }
 
 interface APIPromiseLike {
@@ -78,205 +118,41 @@ interface APIPromiseLike {
   parseResponse: (client: unknown, props: unknown) => unknown;
 }
 
-type APIPromiseClass = new (
-  client: unknown,
-  responsePromise: Promise<unknown>,
-  parse: (client: unknown, props: unknown) => unknown,
-) => Promise<unknown>;
-
-/** A Proxy over a copy of `client` whose fetch is metered: every paid method passes the session's ledger. */
-export function wrapStainlessClient<T extends object>(
-  client: T,
-  spec: SdkWrapSpec,
-  context: SdkWrapContext,
-): T {
-  if (isProxied(client))
-    throw new TypeError("This client is already wrapped by spendguard; wrap the original client");
-  const withOptions = (client as { withOptions?: (options: object) => T }).withOptions;
-  if (typeof withOptions !== "function") throw new TypeError(`Expected ${spec.expected}`);
-  const currentFetch = (client as { fetch?: Fetch }).fetch ?? globalThis.fetch;
-  const real = withOptions.call(client, { fetch: guardedFetch(currentFetch, spec) });
-  return wrapSdkClient(real, spec, context);
-}
-
-function wrapSdkClient<T extends object>(real: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
-  const APIPromise = apiPromiseClass(real);
-  const shims = new WeakMap<object, object>();
-  let proxy: T;
-  const plan: ProxyPlan = {
-    root(prop) {
-      if (prop === "session" && context.session !== undefined) return { value: context.session };
-      // Agent code holding the wrapped client must not read the key back (DESIGN 2.11).
-      if (typeof prop === "string" && SECRET_FIELDS.has(prop)) return { value: undefined };
-      if (prop === "_options") return { value: redactedOptions(real) };
-      if (prop === "withOptions") {
-        return {
-          value: (options: Record<string, unknown> = {}) => {
-            const derived = { ...options };
-            // A fetch of the caller's gets metered too; without one, the child inherits the metered fetch.
-            if (typeof derived.fetch === "function")
-              derived.fetch = guardedFetch(derived.fetch as Fetch, spec);
-            else delete derived.fetch;
-            const child = (real as { withOptions(options: object): T }).withOptions(derived);
-            return wrapSdkClient(child, spec, context);
-          },
-        };
-      }
-      return undefined;
-    },
-    isResource: (value) => "_client" in value,
-    method(path, target, fn, self) {
-      const operation = spec.operations.get(path);
-      if (operation) return meteredMethod(target, fn, operation, real, APIPromise, spec, context);
-      const later = spec.laterHooks.get(path);
-      if (later) return laterHook(target, fn, later, context);
-      if (!spec.helpers.has(path)) return undefined;
-      return (...args: unknown[]) => {
-        let shim = shims.get(self);
-        if (!shim) {
-          shim = Object.create(self, { _client: { value: proxy } }) as object;
-          shims.set(self, shim);
-        }
-        return fn.apply(shim, args);
-      };
-    },
-  };
-  proxy = proxyClient(real, plan);
-  return proxy;
-}
-
-type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
-/** The client's fetch, metered, refusing a paid request that arrives without a hold. */
-function guardedFetch(inner: Fetch, spec: SdkWrapSpec): Fetch {
-  const paid = [...spec.operations.values()].map((operation) => operation.url);
-  return meteredFetch(inner, { refuse: (url, init) => unmetered(url, init, paid, spec) });
-}
-
-/**
- * A paid request with no meter bypassed the resource methods (`client.post("/v1/messages")`, a helper
- * spendguard does not know): refuse it rather than let it spend unmetered. It answers like an API error that
- * must not be retried, so the SDK throws at once.
- */
-function unmetered(
-  url: string,
-  init: RequestInit | undefined,
-  paid: readonly RegExp[],
-  spec: SdkWrapSpec,
-): Response | undefined {
-  if ((init?.method ?? "GET").toUpperCase() !== "POST") return undefined;
-  const path = new URL(url).pathname;
-  if (!paid.some((pattern) => pattern.test(path))) return undefined;
-  const message =
-    `spendguard refused ${path}: a paid request reached the network without a budget hold. Call it through ` +
-    "the wrapped client's resource methods (e.g. client.messages.create) so that it is metered.";
-  return new Response(JSON.stringify(spec.refusal(message)), {
-    status: 402,
-    headers: { "content-type": "application/json", "x-should-retry": "false" },
-  });
-}
-
-/**
- * A paid method, metered: returns the SDK's own APIPromise class (so `.withResponse()`, `.asResponse()` and
- * helpers keep working) over a response that only starts once the hold is taken.
- */
-function meteredMethod(
-  target: object,
-  original: AnyFn,
-  operation: Operation,
-  real: object,
-  APIPromise: APIPromiseClass,
-  spec: SdkWrapSpec,
-  context: SdkWrapContext,
-): AnyFn {
-  const { ledger } = context;
-  const optionsArg = operation.paramsArg + 1;
-  return (...args: unknown[]) => {
-    const params = args[operation.paramsArg];
-    const fromHelper = hasHelperHeader(args[optionsArg]);
-    let inner: APIPromiseLike | undefined;
-    let admission: Admission | undefined;
-    let meter: OperationMeter | undefined;
-
-    const started = (async () => {
-      const info = callInfo(spec.provider, operation.path, params, context.tier);
-      // Rules first (DESIGN 2.3): a refused call is never priced, held or sent; a rewrite is priced as sent.
-      let sentParams = params;
-      let rewrites: readonly string[] = [];
-      if (typeof params === "object" && params !== null) {
-        const facts = () => operation.facts?.(params, { args, memory: context.memory }) ?? modelFacts(params);
-        const screened = await ledger.screen(info, facts);
-        rewrites = screened.rewrites;
-        if (screened.rewrite && operation.rewrite) sentParams = operation.rewrite(params, screened.rewrite);
-      }
-      let plan: CallPlan;
-      try {
-        plan = await operation.plan(sentParams, {
-          catalog: context.catalog,
-          tier: context.tier,
-          fromHelper,
-          args,
-          memory: context.memory,
-          ...(context.countTokens && { countTokens: context.countTokens }),
-        });
-      } catch (error) {
-        if (isSpendguardError(error)) await ledger.block(info, error);
-        throw error;
-      }
-      admission = await ledger.admit(plan, { rewrites });
-      meter = operation.meter(admission, plan, ledger);
-      const sent = [...args];
-      sent[operation.paramsArg] = admission.params;
-      sent[optionsArg] = withMeter(args[optionsArg], meter);
-      inner = original.apply(target, sent) as APIPromiseLike;
-      return inner.responsePromise;
-    })();
-
-    const responsePromise = started.then(undefined, (error: unknown) => {
-      if (admission) {
-        const outcome: Outcome = meter?.mayBeBilled
-          ? { kind: "hold", flags: ["interrupted"] }
-          : { kind: "failed", reason: failureReason(error) };
-        void ledger.finish(admission, outcome);
-      } else if (!fromHelper && ledger.resolvesNullOnRefusal(error)) {
-        return refusedProps(error, operation.path);
-      }
+/** In callback mode, a refused call of a paid method resolves `null` instead of rejecting. */
+function nullableMethod(client: Client, path: string, context: SdkWrapContext): void {
+  const parts = path.split(".");
+  const name = parts.pop() as string;
+  let resource: unknown = client;
+  for (const part of parts) resource = (resource as Record<string, unknown> | undefined)?.[part];
+  const method = (resource as Record<string, unknown> | undefined)?.[name];
+  if (typeof method !== "function" || typeof resource !== "object" || resource === null) return;
+  hidden(resource, name, function (this: unknown, ...args: unknown[]) {
+    const promise = method.apply(this, args) as Partial<APIPromiseLike>;
+    if (!promise || !(promise.responsePromise instanceof Promise) || !promise.parseResponse) return promise;
+    const parse = promise.parseResponse;
+    promise.responsePromise = promise.responsePromise.catch((error: unknown) => {
+      const refusal = refusalOf(error);
+      if (refusal && !refusal.fromHelper && context.nullOnRefusal(error)) return refusedProps(error);
       throw error;
     });
-
-    return new APIPromise(real, responsePromise, (client, props) => {
-      if (refused.has(props as object)) return null;
-      if (!inner) throw new Error("spendguard: response parsed before the request was sent");
-      return inner.parseResponse(client, props);
-    });
-  };
-}
-
-function laterHook(target: object, original: AnyFn, hook: LaterHook, context: SdkWrapContext): AnyFn {
-  return (...args: unknown[]) => {
-    const key = hook.key(args);
-    if (key === undefined || !context.ledger.isAwaited(key)) return original.apply(target, args);
-    const sent = [...args];
-    sent[hook.optionsArg] = withMeter(
-      args[hook.optionsArg],
-      hook.meter(key, context.ledger, context.catalog),
-    );
-    return original.apply(target, sent);
-  };
+    promise.parseResponse = (sdk, props) =>
+      refused.has(props as object) ? null : parse.call(promise, sdk, props);
+    return promise;
+  });
 }
 
 const refused = new WeakSet<object>();
 
 /** What a refused call resolves with in callback mode: `null`, and a 402 for `.asResponse()`. */
-function refusedProps(error: unknown, path: string): object {
-  const code = isSpendguardError(error) ? error.code : "refused";
+function refusedProps(error: unknown): object {
+  const code = (error as { code?: unknown }).code ?? "refused";
   const message = error instanceof Error ? error.message : String(error);
   const props = {
     response: new Response(JSON.stringify({ error: { type: code, code, message } }), {
       status: 402,
-      headers: { "content-type": "application/json", "x-spendguard-refused": code },
+      headers: { "content-type": "application/json", "x-spendguard-refused": String(code) },
     }),
-    options: { method: "post", path },
+    options: { method: "post" },
     controller: new AbortController(),
     requestLogID: "spendguard-refused",
     retryOfRequestLogID: undefined,
@@ -286,36 +162,9 @@ function refusedProps(error: unknown, path: string): object {
   return props;
 }
 
-function hasHelperHeader(options: unknown): boolean {
-  const headers = (options as { headers?: unknown } | undefined)?.headers;
-  if (!headers || typeof headers !== "object") return false;
-  if (headers instanceof Headers) return headers.has("x-stainless-helper-method");
-  return Object.keys(headers).some((name) => name.toLowerCase() === "x-stainless-helper-method");
+/** An own property that `util.inspect` and `Object.keys` do not list, and that spies can still replace. */
+function hidden(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
-function failureReason(error: unknown): string {
-  const status = (error as { status?: unknown })?.status;
-  if (typeof status === "number") return `http_${status}`;
-  return error instanceof Error ? error.name : "error";
-}
-
-const apiPromiseClasses = new WeakMap<object, APIPromiseClass>();
-
-/**
- * The SDK's APIPromise class of this client's module instance (an app may load both the ESM and CJS builds):
- * read from a request whose options never resolve, so nothing is sent.
- */
-function apiPromiseClass(client: object): APIPromiseClass {
-  const key = Object.getPrototypeOf(client) as object;
-  const known = apiPromiseClasses.get(key);
-  if (known) return known;
-  const request = (client as { request?: (options: Promise<never>) => unknown }).request;
-  if (typeof request !== "function") throw new TypeError("Expected an SDK client with a `request` method");
-  const probe = request.call(client, new Promise<never>(() => {})) as Partial<APIPromiseLike> & object;
-  if (!(probe instanceof Promise) || !("responsePromise" in probe) || !("parseResponse" in probe)) {
-    throw new TypeError("This SDK version is not supported: its APIPromise has an unknown shape");
-  }
-  const Class = probe.constructor as APIPromiseClass;
-  apiPromiseClasses.set(key, Class);
-  return Class;
-}
+export type { Fetch };

@@ -3,33 +3,9 @@ import type { Outcome } from "../ledger/types.js";
 import type { Usage } from "../types.js";
 import type { OperationMeter } from "./types.js";
 
-/**
- * A meter for one call: matches the paid request by its path, remembers whether a failed attempt may have
- * been billed, and hands successful responses to `observe` (error responses go to the SDK untouched: it
- * retries them or throws, and the ledger releases the hold on the final failure).
- */
-export function createMeter(
-  url: RegExp,
-  observe: (response: Response) => Response | Promise<Response>,
-): OperationMeter {
-  let mayBeBilled = false;
-  return {
-    matches: (href) => url.test(pathOf(href)),
-    failed(error) {
-      if (mayHaveReachedProvider(error)) mayBeBilled = true;
-    },
-    observe: (response) => (response.ok ? observe(response) : response),
-    get mayBeBilled() {
-      return mayBeBilled;
-    },
-  };
-}
-
-function pathOf(url: string): string {
-  const start = url.indexOf("://");
-  const path = url.indexOf("/", start === -1 ? 0 : start + 3);
-  const query = url.indexOf("?", path);
-  return url.slice(path === -1 ? url.length : path, query === -1 ? url.length : query);
+/** A meter that hands each successful response of an attempt to `observe`. */
+export function createMeter(observe: (response: Response) => Response | Promise<Response>): OperationMeter {
+  return { observe };
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { TransportMeter } from "../intercept/meters.js";
 import type { Admission, CallLedger, CallPlan } from "../ledger/types.js";
 import type { PriceCatalog } from "../pricing/types.js";
 import type { RequestFacts, RequestRewrite } from "../rules/types.js";
@@ -10,11 +9,12 @@ import type { ServiceTier } from "../types.js";
  * of these, listed in its provider's `operations.ts`.
  */
 export interface Operation<P extends CallPlan = CallPlan> {
-  /** The SDK method path, e.g. `images.generate`. */
+  /** The SDK method path, e.g. `images.generate` (the operation's name in records and rules). */
   path: string;
-  /** The argument holding the request body (`videos.remix(id, body)` has it second). */
-  paramsArg: number;
-  /** The request path(s) of the paid HTTP request, matched against the URL's path. */
+  /**
+   * The paid HTTP request (a POST), matched against the URL's path; its capture groups (ids in the path, as
+   * in `/videos/{id}/remix`) reach the plan as `args`.
+   */
   url: RegExp;
   plan(params: unknown, context: PlanContext): Promise<P>;
   meter(admission: Admission, plan: P, ledger: CallLedger): OperationMeter;
@@ -29,25 +29,28 @@ export interface PlanContext {
   /** The wrapped client's tier (or the session's). */
   tier: ServiceTier;
   fromHelper: boolean;
-  /** The arguments of the SDK call (for operations that need more than the body, like `videos.remix`). */
-  args: readonly unknown[];
+  /** The ids the request path carries (the capture groups of the operation's `url`). */
+  args: readonly string[];
   /** What the session remembers about earlier responses (sizes of previous responses, lengths of videos). */
   memory: ProviderMemory;
   /** Exact input tokens from the provider's free counting endpoint, when the session asks for them. */
   countTokens?: (params: Record<string, unknown>) => Promise<number>;
 }
 
-export interface OperationMeter extends TransportMeter {
-  /** Whether a failed attempt may have reached the provider (a timeout, an abort, a dropped socket). */
-  readonly mayBeBilled: boolean;
+/** How one attempt settles from its successful response (error responses and failures settle in the engine). */
+export interface OperationMeter {
+  /** Called with the attempt's response (2xx); returns the response to hand on. */
+  observe(response: Response): Response | Promise<Response>;
 }
 
-/** A free method whose response may settle work billed later (`responses.retrieve`, `videos.retrieve`). */
+/** A free request whose response may settle work billed later (`GET /responses/{id}`, `GET /videos/{id}`). */
 export interface LaterHook {
-  /** The provider id the call is about, from its arguments. */
-  key(args: readonly unknown[]): string | undefined;
-  optionsArg: number;
-  meter(key: string, ledger: CallLedger, catalog: PriceCatalog): TransportMeter;
+  /** Its SDK method, for documentation (`responses.retrieve`). */
+  path: string;
+  method: "GET" | "POST";
+  /** Matched against the URL's path; the first capture group is the provider id the hold waits under. */
+  url: RegExp;
+  meter(key: string, ledger: CallLedger, catalog: PriceCatalog): OperationMeter;
 }
 
 /** Facts remembered across calls of one session, bounded. */

@@ -17,7 +17,6 @@ import { anthropicUsage } from "./usage.js";
  */
 export const batchesCreate: Operation = {
   path: "messages.batches.create",
-  paramsArg: 0,
   url: /\/v1\/messages\/batches$/,
   // Every model of the batch is checked (rules split the list on commas).
   facts(params) {
@@ -70,7 +69,7 @@ export const batchesCreate: Operation = {
     };
   },
   meter: (admission, _plan, ledger) =>
-    createMeter(/\/v1\/messages\/batches$/, (response) =>
+    createMeter((response) =>
       jsonBody(response, (json) => {
         if (typeof json?.id === "string") ledger.awaitLater(json.id, admission);
         else void ledger.finish(admission, { kind: "hold", flags: ["malformed_response"] });
@@ -79,30 +78,28 @@ export const batchesCreate: Operation = {
 };
 
 /** Reading a batch's results settles its hold: each message's usage, priced at the batch rate of its model. */
-export const batchesResults: [string, LaterHook] = [
-  "messages.batches.results",
-  {
-    key: (args) => (typeof args[0] === "string" ? args[0] : undefined),
-    optionsArg: 2,
-    meter: (key, ledger, catalog) =>
-      createMeter(new RegExp(`/messages/batches/${key.replace(/[^\w-]/g, "")}/results$`), (response) => {
-        const chunks: Uint8Array[] = [];
-        return tapResponse(response, {
-          chunk(bytes) {
-            chunks.push(bytes);
-            return bytes;
-          },
-          end() {
-            void settleResults(key, Buffer.concat(chunks).toString("utf8"), ledger, catalog);
-            return undefined;
-          },
-          stop() {
-            // Read partly: the results can be fetched again; the hold waits (or its lease charges it).
-          },
-        });
-      }),
-  },
-];
+export const batchesResults: LaterHook = {
+  path: "messages.batches.results",
+  method: "GET",
+  url: /\/v1\/messages\/batches\/([^/]+)\/results$/,
+  meter: (key, ledger, catalog) =>
+    createMeter((response) => {
+      const chunks: Uint8Array[] = [];
+      return tapResponse(response, {
+        chunk(bytes) {
+          chunks.push(bytes);
+          return bytes;
+        },
+        end() {
+          void settleResults(key, Buffer.concat(chunks).toString("utf8"), ledger, catalog);
+          return undefined;
+        },
+        stop() {
+          // Read partly: the results can be fetched again; the hold waits (or its lease charges it).
+        },
+      });
+    }),
+};
 
 async function settleResults(
   key: string,

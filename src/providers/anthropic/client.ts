@@ -1,5 +1,5 @@
-import { type SdkWrapContext, type SdkWrapSpec, wrapStainlessClient } from "../../intercept/sdk-client.js";
-import { LATER_HOOKS, OPERATIONS } from "./operations.js";
+import { meterSdkClient, type SdkWrapContext, type SdkWrapSpec } from "../../intercept/sdk-client.js";
+import { ANTHROPIC_DIALECT, OPERATIONS } from "./operations.js";
 
 export function isAnthropicClient(client: unknown): boolean {
   const candidate = client as {
@@ -13,23 +13,15 @@ export function isAnthropicClient(client: unknown): boolean {
   );
 }
 
-const SPEC: SdkWrapSpec = {
-  provider: "anthropic",
+export const ANTHROPIC_SPEC: SdkWrapSpec = {
+  dialect: ANTHROPIC_DIALECT,
   expected: "an Anthropic client (from the `@anthropic-ai/sdk` package)",
-  operations: OPERATIONS,
-  laterHooks: LATER_HOOKS,
-  helpers: new Set([
-    "messages.stream",
-    "messages.parse",
-    "beta.messages.stream",
-    "beta.messages.parse",
-    "beta.messages.toolRunner",
-    "beta.messages.thread",
-  ]),
-  refusal: (message) => ({ type: "error", error: { type: "spendguard_unmetered", message } }),
+  credentials: ["apiKey", "authToken"],
+  origins: ["https://api.anthropic.com"],
+  methods: [...OPERATIONS.keys()],
 };
 
-/** The Anthropic client behind a Proxy: every paid method passes the session's ledger. */
+/** The Anthropic client, metered in place: every request it sends passes the session's engine. */
 export function wrapAnthropic<T extends object>(client: T, context: SdkWrapContext): T {
-  return wrapStainlessClient(client, SPEC, context);
+  return meterSdkClient(client, ANTHROPIC_SPEC, context);
 }

@@ -20,14 +20,11 @@ export interface MessagesPlan extends CallPlan {
   tokenizer: Tokenizer;
   inputTokens: number;
   advisorPrices: ReadonlyMap<string, TokenPrice>;
-  /** The price of another model at this call's tier (for an attempt a middleware sent to another model). */
-  priceOf(model: string): Promise<TokenPrice>;
 }
 
 function messagesOperation(path: string): Operation<MessagesPlan> {
   return {
     path,
-    paramsArg: 0,
     url: /\/v1\/messages$/,
     plan: (params, context) => planMessages(path, params, context, context.tier),
     ...outputLimitHooks(["max_tokens"]),
@@ -114,7 +111,6 @@ export async function planMessages(
     tokenizer,
     inputTokens,
     advisorPrices: tools.advisorPrices,
-    priceOf: (other) => context.catalog.tokenPrice("anthropic", other, tier),
     // Strict bound on paid server tools: each web search and advisor tool gets a max_uses.
     paramsWithLimit: () => (tools.tools === body.tools ? { ...body } : { ...body, tools: tools.tools }),
   };
@@ -155,15 +151,9 @@ function countParams(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: CallLedger) {
-  let attempts = 0;
-  return createMeter(/\/v1\/messages$/, (response) => {
-    // A middleware may send several paid attempts for one call (a refusal fallback retries on another model):
-    // the first settles the hold, each later one is charged on its own.
-    const first = attempts++ === 0;
+  return createMeter((response) => {
     const settle = (outcome: Outcome, usage?: unknown) => {
-      void withIterations(outcome, usage, plan).then((final) =>
-        first ? ledger.finish(admission, final) : chargeAttempt(final, plan, ledger),
-      );
+      void withIterations(outcome, usage, plan).then((final) => ledger.finish(admission, final));
     };
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
@@ -186,32 +176,6 @@ export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: 
       settle(messageOutcome(json), json.usage);
     });
   });
-}
-
-/** A further paid attempt of one call: charged without a hold, at the model that answered it. */
-async function chargeAttempt(outcome: Outcome, plan: MessagesPlan, ledger: CallLedger): Promise<void> {
-  const responseModel = "responseModel" in outcome ? outcome.responseModel : undefined;
-  const price = responseModel ? await plan.priceOf(responseModel).catch(() => undefined) : undefined;
-  const charged: CallPlan = price
-    ? { ...plan, model: responseModel ?? plan.model, resolvedModel: price.model, priceSource: price.source }
-    : { ...plan };
-  let usage: Usage;
-  if (outcome.kind === "cost") {
-    charged.cost = () => outcome.actual;
-    usage = outcome.usage ?? { inputTokens: 0, outputTokens: 0 };
-  } else {
-    if (price) charged.cost = (counted) => usageCost(price, counted, "nearest");
-    // Nothing readable: the attempt may have cost its whole worst case.
-    usage =
-      outcome.kind === "usage" || outcome.kind === "estimated"
-        ? outcome.usage
-        : {
-            inputTokens: plan.inputTokens,
-            outputTokens: plan.hold.kind === "tokens" ? (plan.hold.outputLimit ?? 0) : 0,
-          };
-  }
-  const requestId = "requestId" in outcome ? outcome.requestId : undefined;
-  await ledger.charge(charged, usage, requestId).catch(() => undefined);
 }
 
 /**

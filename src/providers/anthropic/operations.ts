@@ -1,14 +1,28 @@
-import type { LaterHook, Operation } from "../types.js";
+import type { WireDialect } from "../../intercept/wire.js";
+import type { Operation } from "../types.js";
 import { batchesCreate, batchesResults } from "./batches.js";
 import { betaMessagesCreate, messagesCreate } from "./messages.js";
 
-/** Every metered method of the Anthropic client, by its SDK path. */
+/** The paid requests on the wire (`beta.messages.create` sends the same request, with `?beta=true`). */
+const PAID: readonly Operation[] = [messagesCreate, batchesCreate];
+
+/** Every operation `session.estimate()` prices, by its SDK method path. */
 export const OPERATIONS = new Map<string, Operation>(
-  ([messagesCreate, betaMessagesCreate, batchesCreate] as Operation[]).map((operation) => [
-    operation.path,
-    operation,
-  ]),
+  [...PAID, betaMessagesCreate].map((operation) => [operation.path, operation]),
 );
 
-/** Free methods whose responses settle work billed later (message batches). */
-export const LATER_HOOKS = new Map<string, LaterHook>([batchesResults]);
+/** POSTs that are never billed: token counting, batch cancellation, file uploads, skills. */
+const FREE: readonly RegExp[] = [
+  /\/v1\/messages\/count_tokens$/,
+  /\/v1\/messages\/batches\/[^/]+\/cancel$/,
+  /\/v1\/files$/,
+  /\/v1\/skills(\/[^/]+(\/versions)?)?$/,
+];
+
+export const ANTHROPIC_DIALECT: WireDialect = {
+  provider: "anthropic",
+  operations: PAID,
+  later: [batchesResults],
+  free: FREE,
+  errorBody: (code, message) => ({ type: "error", error: { type: code, message } }),
+};

@@ -43,7 +43,6 @@ interface SpeechPlan extends CallPlan {
 /** `audio.speech.create`: tts-1 / tts-1-hd per character (exact), gpt-4o-mini-tts per token (bounded). */
 export const speech: Operation<SpeechPlan> = {
   path: "audio.speech.create",
-  paramsArg: 0,
   url: /\/audio\/speech$/,
   async plan(params, context): Promise<SpeechPlan> {
     const body = requireBody(params, "audio.speech.create");
@@ -99,7 +98,7 @@ export const speech: Operation<SpeechPlan> = {
   },
   meter(admission, plan, ledger) {
     const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
-    return createMeter(speech.url, (response) => {
+    return createMeter((response) => {
       // Billed by the characters sent: known before the audio arrives.
       if (plan.price.kind === "characters") {
         settle({ kind: "usage", usage: { inputTokens: 0, outputTokens: 0, characters: plan.characters } });
@@ -186,10 +185,9 @@ interface TranscriptionPlan extends CallPlan {
 function transcriptionOperation(path: string, url: RegExp): Operation<TranscriptionPlan> {
   const operation: Operation<TranscriptionPlan> = {
     path,
-    paramsArg: 0,
     url,
     plan: (params, context) => planTranscription(path, params, context),
-    meter: (admission, plan, ledger) => transcriptionMeter(admission, plan, ledger, operation.url),
+    meter: (admission, plan, ledger) => transcriptionMeter(admission, plan, ledger),
   };
   return operation;
 }
@@ -302,7 +300,7 @@ async function audioLength(file: unknown): Promise<{ seconds: number; exact: boo
   };
 }
 
-function transcriptionMeter(admission: Admission, plan: TranscriptionPlan, ledger: CallLedger, url: RegExp) {
+function transcriptionMeter(admission: Admission, plan: TranscriptionPlan, ledger: CallLedger) {
   const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
   const withoutUsage = (flag: "no_usage" | "interrupted" | "malformed_response"): Outcome =>
     plan.exactSeconds !== undefined && flag === "no_usage"
@@ -312,7 +310,7 @@ function transcriptionMeter(admission: Admission, plan: TranscriptionPlan, ledge
           flags: [],
         }
       : { kind: "hold", flags: [flag] };
-  return createMeter(url, (response) => {
+  return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (contentType.includes("text/event-stream")) {
       return eventSseTap(

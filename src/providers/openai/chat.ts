@@ -14,13 +14,11 @@ export const CHAT_OPERATION = "chat.completions.create";
 /** `chat.completions.create`, streaming or not; the SDK's `parse`, `stream` and `runTools` helpers call it. */
 export const chatCompletions: Operation<ChatPlan> = {
   path: CHAT_OPERATION,
-  paramsArg: 0,
   url: /\/chat\/completions$/,
   plan: planChat,
   ...outputLimitHooks(["max_completion_tokens", "max_tokens"]),
   meter: (admission, plan, ledger) =>
     dataStreamMeter(admission, plan, ledger, {
-      url: chatCompletions.url,
       usageOf: chatUsage,
       countOutput: (payloads) => countStreamedChatOutput(plan.tokenizer, payloads).tokens,
     }),

@@ -1,5 +1,5 @@
-import { type SdkWrapContext, type SdkWrapSpec, wrapStainlessClient } from "../../intercept/sdk-client.js";
-import { LATER_HOOKS, OPERATIONS } from "./operations.js";
+import { meterSdkClient, type SdkWrapContext, type SdkWrapSpec } from "../../intercept/sdk-client.js";
+import { OPENAI_DIALECT, OPERATIONS } from "./operations.js";
 
 export function isOpenAIClient(client: unknown): boolean {
   const candidate = client as { chat?: { completions?: { create?: unknown } }; withOptions?: unknown };
@@ -8,22 +8,15 @@ export function isOpenAIClient(client: unknown): boolean {
   );
 }
 
-const SPEC: SdkWrapSpec = {
-  provider: "openai",
+export const OPENAI_SPEC: SdkWrapSpec = {
+  dialect: OPENAI_DIALECT,
   expected: "an OpenAI client (from the `openai` package, version 5 or later)",
-  operations: OPERATIONS,
-  laterHooks: LATER_HOOKS,
-  helpers: new Set([
-    "chat.completions.parse",
-    "chat.completions.stream",
-    "chat.completions.runTools",
-    "responses.parse",
-    "responses.stream",
-  ]),
-  refusal: (message) => ({ error: { message, type: "spendguard_unmetered", code: "unmetered_request" } }),
+  credentials: ["apiKey", "adminAPIKey", "adminKey"],
+  origins: ["https://api.openai.com"],
+  methods: [...OPERATIONS.keys()],
 };
 
-/** The OpenAI client behind a Proxy: every paid method passes the session's ledger. */
+/** The OpenAI client, metered in place: every request it sends passes the session's engine. */
 export function wrapOpenAI<T extends object>(client: T, context: SdkWrapContext): T {
-  return wrapStainlessClient(client, SPEC, context);
+  return meterSdkClient(client, OPENAI_SPEC, context);
 }

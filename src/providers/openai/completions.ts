@@ -15,7 +15,6 @@ const LEGACY_DEFAULT_MAX_TOKENS = 16;
 /** Legacy `completions.create` (gpt-3.5-turbo-instruct, davinci-002, babbage-002). */
 export const legacyCompletions: Operation<ChatPlan> = {
   path: PATH,
-  paramsArg: 0,
   url: /(?<!\/chat)\/completions$/,
   // Without max_tokens the legacy endpoint stops at 16 tokens.
   ...outputLimitHooks(["max_tokens"], 16),
@@ -61,7 +60,6 @@ export const legacyCompletions: Operation<ChatPlan> = {
   },
   meter: (admission, plan, ledger) =>
     dataStreamMeter(admission, plan, ledger, {
-      url: legacyCompletions.url,
       usageOf: chatUsage,
       countOutput: (payloads) => countLegacyOutput(plan.tokenizer, payloads),
     }),

@@ -25,13 +25,12 @@ export function dataStreamMeter(
   plan: CallPlan & { inputTokens: number; reasoning: boolean; callerWantsUsage: boolean },
   ledger: CallLedger,
   options: {
-    url: RegExp;
     usageOf(raw: unknown): Usage | undefined;
     countOutput(payloads: readonly string[]): number;
   },
 ): OperationMeter {
   const finish = (outcome: Outcome) => void ledger.finish(admission, outcome);
-  return createMeter(options.url, (response) => {
+  return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
       const stream: DataStream = {

@@ -12,7 +12,6 @@ const PATH = "embeddings.create";
 /** `embeddings.create`: the input tokens are counted exactly, and are all that is billed. */
 export const embeddings: Operation = {
   path: PATH,
-  paramsArg: 0,
   url: /\/embeddings$/,
   async plan(params, context): Promise<CallPlan> {
     const body = requireBody(params, PATH);
@@ -31,7 +30,7 @@ export const embeddings: Operation = {
     };
   },
   meter: (admission, _plan, ledger) =>
-    createMeter(embeddings.url, (response) =>
+    createMeter((response) =>
       jsonBody(
         response,
         (json, error) =>

@@ -31,10 +31,9 @@ function operation(
 ): Operation<ImagesPlan> {
   const op: Operation<ImagesPlan> = {
     path,
-    paramsArg: 0,
     url,
     plan: (params, context) => planImages(path, params, context, defaultModel, kind),
-    meter: (admission, plan, ledger) => imagesMeter(admission, plan, ledger, op.url),
+    meter: (admission, plan, ledger) => imagesMeter(admission, plan, ledger),
     facts: (params) => imageFacts(params, defaultModel),
     rewrite: (params, rewrite) =>
       rewrite.quality === undefined ? params : { ...(params as object), quality: rewrite.quality },
@@ -156,9 +155,9 @@ function countUploads(image: unknown): number {
   return image === undefined || image === null ? 0 : 1;
 }
 
-function imagesMeter(admission: Admission, plan: ImagesPlan, ledger: CallLedger, url: RegExp) {
+function imagesMeter(admission: Admission, plan: ImagesPlan, ledger: CallLedger) {
   const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
-  return createMeter(url, (response) => {
+  return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
       // Each `…completed` event carries one image's usage: add them all up once the stream is over.

@@ -51,20 +51,18 @@ export interface ResponsesPlan extends CallPlan {
 /** `responses.create` (and the `parse` / `stream` helpers, which call it), streaming or not, and background. */
 export const responsesCreate: Operation<ResponsesPlan> = {
   path: CREATE,
-  paramsArg: 0,
   url: /\/responses$/,
   plan: (params, context) => planResponse(CREATE, params, context),
   ...outputLimitHooks(["max_output_tokens"]),
-  meter: (admission, plan, ledger) => responseMeter(admission, plan, ledger, responsesCreate.url),
+  meter: (admission, plan, ledger) => responseMeter(admission, plan, ledger),
 };
 
 /** `responses.compact`: a paid summarization of a conversation, billed by tokens like a response. */
 export const responsesCompact: Operation<ResponsesPlan> = {
   path: COMPACT,
-  paramsArg: 0,
   url: /\/responses\/compact$/,
   plan: (params, context) => planResponse(COMPACT, params, context),
-  meter: (admission, plan, ledger) => responseMeter(admission, plan, ledger, responsesCompact.url),
+  meter: (admission, plan, ledger) => responseMeter(admission, plan, ledger),
 };
 
 async function planResponse(path: string, params: unknown, context: PlanContext): Promise<ResponsesPlan> {
@@ -353,7 +351,7 @@ function toolCounts(output: unknown): Partial<Usage> {
 const TERMINAL = new Set(["completed", "incomplete", "failed", "cancelled"]);
 const FINAL_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
-function responseMeter(admission: Admission, plan: ResponsesPlan, ledger: CallLedger, url: RegExp) {
+function responseMeter(admission: Admission, plan: ResponsesPlan, ledger: CallLedger) {
   let responseId: string | undefined;
   const settle = (outcome: Outcome) => {
     if (outcome.kind === "usage" && outcome.requestId) {
@@ -372,7 +370,7 @@ function responseMeter(admission: Admission, plan: ResponsesPlan, ledger: CallLe
   const remember = (id: unknown) => {
     if (typeof id === "string") responseId = id;
   };
-  return createMeter(url, (response) => {
+  return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
       return eventSseTap(
@@ -427,8 +425,8 @@ function countDeltas(tokenizer: Tokenizer, frames: readonly SseFrame[]): number 
 // ---------------------------------------------------------------------------------------------------------
 // Retrieving a background response settles its hold (once: a second retrieve bills nothing).
 
-function laterResponseMeter(key: string, ledger: CallLedger, url: RegExp) {
-  return createMeter(url, (response) => {
+function laterResponseMeter(key: string, ledger: CallLedger) {
+  return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (contentType.includes("text/event-stream")) {
       return eventSseTap(
@@ -455,25 +453,16 @@ function laterResponseMeter(key: string, ledger: CallLedger, url: RegExp) {
   });
 }
 
-export const responsesRetrieve: [string, LaterHook] = [
-  "responses.retrieve",
-  {
-    key: (args) => (typeof args[0] === "string" ? args[0] : undefined),
-    optionsArg: 2,
-    meter: (key, ledger) => laterResponseMeter(key, ledger, new RegExp(`/responses/${escapeRegExp(key)}$`)),
-  },
-];
+export const responsesRetrieve: LaterHook = {
+  path: "responses.retrieve",
+  method: "GET",
+  url: /\/responses\/([^/]+)$/,
+  meter: (key, ledger) => laterResponseMeter(key, ledger),
+};
 
-export const responsesCancel: [string, LaterHook] = [
-  "responses.cancel",
-  {
-    key: (args) => (typeof args[0] === "string" ? args[0] : undefined),
-    optionsArg: 1,
-    meter: (key, ledger) =>
-      laterResponseMeter(key, ledger, new RegExp(`/responses/${escapeRegExp(key)}/cancel$`)),
-  },
-];
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
+export const responsesCancel: LaterHook = {
+  path: "responses.cancel",
+  method: "POST",
+  url: /\/responses\/([^/]+)\/cancel$/,
+  meter: (key, ledger) => laterResponseMeter(key, ledger),
+};

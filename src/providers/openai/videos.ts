@@ -17,13 +17,12 @@ interface VideoPlan extends CallPlan {
 
 type Kind = "create" | "remix" | "edit" | "extend";
 
-function videoOperation(path: string, url: RegExp, kind: Kind, paramsArg = 0): Operation<VideoPlan> {
+function videoOperation(path: string, url: RegExp, kind: Kind): Operation<VideoPlan> {
   const operation: Operation<VideoPlan> = {
     path,
-    paramsArg,
     url,
     plan: (params, context) => planVideo(path, kind, params, context),
-    meter: (admission, plan, ledger) => videoMeter(admission, plan, ledger, operation.url),
+    meter: (admission, plan, ledger) => videoMeter(admission, plan, ledger),
     facts(params, context) {
       const body = (typeof params === "object" && params !== null ? params : {}) as Record<string, unknown>;
       const sourceId = kind === "remix" ? context.args[0] : (body.video as { id?: unknown } | undefined)?.id;
@@ -45,7 +44,7 @@ function videoOperation(path: string, url: RegExp, kind: Kind, paramsArg = 0): O
 
 /** Video generation (Sora): billed per second of the video, when it has been generated. */
 export const videosCreate = videoOperation("videos.create", /\/videos$/, "create");
-export const videosRemix = videoOperation("videos.remix", /\/videos\/[^/]+\/remix$/, "remix", 1);
+export const videosRemix = videoOperation("videos.remix", /\/videos\/([^/]+)\/remix$/, "remix");
 export const videosEdit = videoOperation("videos.edit", /\/videos\/edits$/, "edit");
 export const videosExtend = videoOperation("videos.extend", /\/videos\/extensions$/, "extend");
 
@@ -130,8 +129,8 @@ function videoOutcome(video: Record<string, unknown>, plannedSeconds: number): O
   return outcome;
 }
 
-function videoMeter(admission: Admission, plan: VideoPlan, ledger: CallLedger, url: RegExp) {
-  return createMeter(url, (response) =>
+function videoMeter(admission: Admission, plan: VideoPlan, ledger: CallLedger) {
+  return createMeter((response) =>
     jsonBody(response, (json, error) => {
       if (!json) {
         return void ledger.finish(admission, {
@@ -151,17 +150,15 @@ function videoMeter(admission: Admission, plan: VideoPlan, ledger: CallLedger, u
   );
 }
 
-export const videosRetrieve: [string, LaterHook] = [
-  "videos.retrieve",
-  {
-    key: (args) => (typeof args[0] === "string" ? args[0] : undefined),
-    optionsArg: 1,
-    meter: (key, ledger) =>
-      createMeter(new RegExp(`/videos/${key.replace(/[^\w-]/g, "")}$`), (response) =>
-        jsonBody(response, (json) => {
-          const outcome = json ? videoOutcome(json, 0) : undefined;
-          if (outcome) ledger.settleLater(key, outcome);
-        }),
-      ),
-  },
-];
+export const videosRetrieve: LaterHook = {
+  path: "videos.retrieve",
+  method: "GET",
+  url: /\/videos\/([^/]+)$/,
+  meter: (key, ledger) =>
+    createMeter((response) =>
+      jsonBody(response, (json) => {
+        const outcome = json ? videoOutcome(json, 0) : undefined;
+        if (outcome) ledger.settleLater(key, outcome);
+      }),
+    ),
+};
