@@ -4,8 +4,8 @@ import type {
   RawMessageStreamEvent,
 } from "@anthropic-ai/sdk/resources/messages";
 import OpenAI from "openai";
-import { DEFAULT_ANTHROPIC_THINKING, type FakeProviders, startFakeProviders } from "spendguard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_ANTHROPIC_THINKING } from "spendguard/testing";
+import { describe, expect, it } from "vitest";
 import { sharedFakeProviders } from "./helpers.js";
 
 const fake = sharedFakeProviders();

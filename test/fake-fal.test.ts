@@ -1,6 +1,5 @@
 import { ApiError, createFalClient, ValidationError } from "@fal-ai/client";
-import { type FakeProviders, startFakeProviders } from "spendguard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sharedFakeProviders } from "./helpers.js";
 
 const fake = sharedFakeProviders();

@@ -1,5 +1,4 @@
-import { type FakeProviders, startFakeProviders } from "spendguard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sharedFakeProviders } from "./helpers.js";
 
 const fake = sharedFakeProviders();

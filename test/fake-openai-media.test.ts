@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI, { toFile } from "openai";
-import { type FakeMultipartBody, type FakeProviders, fakeWav, startFakeProviders } from "spendguard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeMultipartBody, fakeWav } from "spendguard/testing";
+import { describe, expect, it } from "vitest";
 import { sharedFakeProviders } from "./helpers.js";
 
 const fake = sharedFakeProviders();

@@ -1,7 +1,6 @@
 import OpenAI from "openai";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
-import { type FakeProviders, startFakeProviders } from "spendguard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sharedFakeProviders } from "./helpers.js";
 
 const fake = sharedFakeProviders();

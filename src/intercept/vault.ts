@@ -69,7 +69,7 @@ export async function revealKeys(url: string, headers: HeadersInitLike): Promise
     let revealed = value;
     for (const placeholder of placeholdersIn(value)) {
       const secret = secrets.get(placeholder);
-      if (!secret || !secret.origins.has(origin)) continue;
+      if (!secret?.origins.has(origin)) continue;
       const key = typeof secret.value === "function" ? await secret.value() : secret.value;
       revealed = revealed.split(placeholder).join(key);
     }

@@ -5,7 +5,7 @@ import { usageCost } from "../../pricing/cost.js";
 import { fastModePrice } from "../../pricing/fast-mode.js";
 import type { TokenPrice } from "../../pricing/types.js";
 import type { Tokenizer } from "../../tokenize/types.js";
-import type { ServiceTier, Usage } from "../../types.js";
+import type { ServiceTier } from "../../types.js";
 import { eventSseTap, parseObject } from "../event-stream.js";
 import { createMeter, jsonBody } from "../meter.js";
 import { readCount, requireBody, requireModel } from "../request.js";
