@@ -77,7 +77,9 @@ export function writeWireBody(body: WireBody, params: unknown): string | FormDat
   const next = params as Record<string, unknown>;
   if (body.kind === "json") return spliceJson(body.text, body.params, next);
   const form = new FormData();
-  body.form.forEach((value, name) => form.append(name, value));
+  body.form.forEach((value, name) => {
+    form.append(name, value);
+  });
   for (const name of Object.keys(next)) {
     const value = next[name];
     if (value === body.params[name] || value === undefined || typeof value === "object") continue;

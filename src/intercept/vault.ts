@@ -55,14 +55,17 @@ type HeadersInitLike = Headers | Record<string, string> | [string, string][] | u
  */
 export async function revealKeys(url: string, headers: HeadersInitLike): Promise<Headers | undefined> {
   if (!headers) return undefined;
-  let found: [string, string][] | undefined;
+  const found: [string, string][] = [];
   const visit = (name: string, value: string) => {
-    if (value.includes(PREFIX)) (found ??= []).push([name, value]);
+    if (value.includes(PREFIX)) found.push([name, value]);
   };
-  if (headers instanceof Headers) headers.forEach((value, name) => visit(name, value));
+  if (headers instanceof Headers)
+    headers.forEach((value, name) => {
+      visit(name, value);
+    });
   else if (Array.isArray(headers)) for (const [name, value] of headers) visit(name, value);
   else for (const name of Object.keys(headers)) visit(name, String(headers[name]));
-  if (!found) return undefined;
+  if (found.length === 0) return undefined;
   const origin = originOf(url);
   const out = new Headers(headers as HeadersInit);
   for (const [name, value] of found) {
