@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { createFalClient } from "@fal-ai/client";
 import fc from "fast-check";
+import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { BudgetExceededError, BudgetedSession, type CallRecord, memoryStore } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
@@ -293,6 +294,128 @@ describe("the hard cap (strict mode)", () => {
         },
       ),
       { numRuns: 3, seed: 20261127 },
+    );
+  }, 120_000);
+
+  it("holds when agents swap bodies and paths per request, post raw requests, and the SDK retries timeouts and errors", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0.3, 1),
+        async (seed, budgetUsd) => {
+          const fake = context.fake;
+          fake.reset();
+          const random = seededRandom(seed);
+          const words = wordsUpTo(random);
+          // A provider that fails in every way the SDKs retry: 5xx, 429, answers past the timeout, dropped sockets.
+          const flaky = <R extends object>(answer: R) => {
+            const roll = random();
+            if (roll < 0.08) return { status: 503, headers: { "retry-after-ms": "1" } };
+            if (roll < 0.12) return { status: 429, headers: { "retry-after-ms": "1" } };
+            if (roll < 0.14) return { delayMs: 1500 };
+            if (roll < 0.16) return { fault: "drop-before-headers" as const };
+            return answer;
+          };
+          fake.setDefault("openai.chat", (request) => {
+            const body = request.body as Record<string, number | undefined>;
+            return flaky({
+              content: words(Math.min(body.max_completion_tokens ?? 4000, body.max_tokens ?? 4000)),
+            });
+          });
+          fake.setDefault("anthropic.messages", (request) =>
+            flaky({ content: words((request.body as { max_tokens: number }).max_tokens) }),
+          );
+          const store = memoryStore({ historyLimit: 10_000 });
+          const session = new BudgetedSession({ budgetUsd, store });
+          const openai = session.wrap(
+            new OpenAI({
+              apiKey: "sk-test",
+              baseURL: fake.openai.baseURL,
+              maxRetries: 2,
+              timeout: 1000,
+              logLevel: "off",
+            }),
+          );
+          const claude = session.wrap(
+            new Anthropic({
+              apiKey: "sk-ant-test",
+              baseURL: fake.anthropic.baseURL,
+              maxRetries: 2,
+              timeout: 1000,
+            }),
+          );
+          const prompt = () =>
+            Array.from(
+              { length: 1 + Math.floor(random() * 200) },
+              () => WORDS[Math.floor(random() * WORDS.length)],
+            ).join(" ");
+          const cheap = {
+            model: "gpt-4o-mini",
+            messages: [{ role: "user" as const, content: "hi" }],
+            max_tokens: 1,
+          };
+          const dear = () => ({
+            model: "gpt-4o",
+            messages: [{ role: "user" as const, content: prompt() }],
+            // Mostly a limit of the agent's own; sometimes none, so strict mode injects one.
+            ...(random() < 0.9 && { max_tokens: 1 + Math.floor(random() * 1000) }),
+          });
+
+          const calls = Array.from({ length: 200 }, async () => {
+            await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 100)));
+            const kind = random();
+            if (kind < 0.25) await openai.chat.completions.create(cheap, { body: dear() });
+            else if (kind < 0.4) {
+              await openai.embeddings.create(
+                { model: "text-embedding-3-small", input: "x" },
+                { path: "/chat/completions", body: dear() },
+              );
+            } else if (kind < 0.6) await openai.post("/chat/completions", { body: dear() });
+            else if (kind < 0.8) {
+              await claude.messages.create(
+                { model: "claude-haiku-4-5", max_tokens: 1, messages: [{ role: "user", content: "hi" }] },
+                {
+                  body: {
+                    model: random() < 0.5 ? "claude-sonnet-4-5" : "claude-haiku-4-5",
+                    max_tokens: 1 + Math.floor(random() * 1500),
+                    messages: [{ role: "user", content: prompt() }],
+                  },
+                },
+              );
+            } else {
+              const stream = await openai.chat.completions.create({ ...dear(), stream: true });
+              const stopAfter = random() < 0.5 ? Math.floor(random() * 10) : Infinity;
+              let seen = 0;
+              for await (const _ of stream) if (++seen > stopAfter) break;
+            }
+          });
+          const results = await Promise.allSettled(calls);
+          await session.close();
+          for (const result of results) {
+            if (result.status === "fulfilled") continue;
+            const error = result.reason;
+            const known =
+              error instanceof BudgetExceededError ||
+              error instanceof OpenAI.APIError ||
+              error instanceof Anthropic.APIError;
+            expect(known, String(error)).toBe(true);
+          }
+          expect(results.filter((result) => result.status === "fulfilled").length).toBeGreaterThan(5);
+          expect(session.getTotalSpent()).toBeLessThanOrEqual(budgetUsd);
+          expect(session.getReserved()).toBe(0);
+          expect(store.openHolds()).toBe(0);
+          // Every attempt that reached the provider was held first and has its own record (an attempt the SDK's
+          // timeout cut off while it was being priced was released without being sent).
+          const records = await session.history();
+          const held = records.filter((record) => record.status !== "blocked");
+          const sent = held.filter((record) => record.reason !== "aborted_before_send");
+          expect(sent).toHaveLength(fake.requests.length);
+          expect(records.some((record) => record.flags.includes("overspend"))).toBe(false);
+          const spentNano = held.reduce((sum, record) => sum + usdToNano(record.actualUsd), 0);
+          expect(spentNano).toBe(usdToNano(session.getTotalSpent()));
+        },
+      ),
+      { numRuns: 3, seed: 20261204 },
     );
   }, 120_000);
 });

@@ -161,6 +161,12 @@ async function meterAttempt(
   const finish = (outcome: Outcome) => void ledger.finish(admission, outcome);
   const sentBody = writeWireBody(body, admission.params);
   const attempt = sentBody === init?.body ? init : { ...init, body: sentBody as BodyInit };
+  const signal = init?.signal;
+  if (signal?.aborted) {
+    // Cut off (the SDK's timeout, the caller's abort) while it was being priced: it never left, it costs nothing.
+    finish({ kind: "failed", reason: "aborted_before_send" });
+    throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+  }
   let response: Response;
   try {
     response = await send(url, attempt);
