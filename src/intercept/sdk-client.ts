@@ -130,13 +130,26 @@ function nullableMethod(client: Client, path: string, context: SdkWrapContext): 
     const promise = method.apply(this, args) as Partial<APIPromiseLike>;
     if (!promise || !(promise.responsePromise instanceof Promise) || !promise.parseResponse) return promise;
     const parse = promise.parseResponse;
+    let answered: { response: Response } | undefined;
     promise.responsePromise = promise.responsePromise.catch((error: unknown) => {
       const refusal = refusalOf(error);
-      if (refusal && !refusal.fromHelper && context.nullOnRefusal(error)) return refusedProps(error);
+      if (refusal && !refusal.fromHelper && context.nullOnRefusal(error)) {
+        answered = refusedProps(error) as { response: Response };
+        return answered;
+      }
       throw error;
     });
     promise.parseResponse = (sdk, props) =>
       refused.has(props as object) ? null : parse.call(promise, sdk, props);
+    // openai 7 defines its own withResponse over the raw request; answer the refusal there too.
+    const withResponse = (promise as { withResponse?: () => Promise<unknown> }).withResponse;
+    if (Object.hasOwn(promise, "withResponse") && typeof withResponse === "function") {
+      (promise as { withResponse: () => Promise<unknown> }).withResponse = () =>
+        withResponse.call(promise).catch((error: unknown) => {
+          if (!answered || !refusalOf(error)) throw error;
+          return { data: null, response: answered.response, request_id: null };
+        });
+    }
     return promise;
   });
 }
