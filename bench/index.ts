@@ -7,9 +7,13 @@
 //   3. the memory ledger: reserve + settle pairs per second, sequential and 64 concurrent flows; the same
 //      through each store (memory, SQLite, Redis: bench/stores.ts);
 //   4. cold `import("spendguard")` of the built package, in fresh processes, and which heavy modules it loads.
+
+import { createHook } from "node:async_hooks";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { getHeapSpaceStatistics } from "node:v8";
+import { observeOpenAI } from "@langfuse/openai";
 import OpenAI from "openai";
 import type { ScopeRef } from "../src/stores/types.js";
 import { countChatInput, loadTokenizer } from "../src/tokenize/index.js";
@@ -31,38 +35,32 @@ const fmt = (ms: number) => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).to
 const rows: [string, string, string, string][] = [];
 
 /**
- * Times raw and wrapped calls alternately, one call each in turn (the order flips every pair), so drift and
- * noise on a busy machine hit both alike; compares the medians.
+ * Times the raw call and each contender in turn (the order rotates every round), so drift and noise on a busy
+ * machine hit all alike; compares the medians with the raw call's.
  */
 async function compare(
   label: string,
   samples: number,
   raw: () => Promise<unknown>,
-  wrapped: () => Promise<unknown>,
+  contenders: readonly (readonly [string, () => Promise<unknown>])[],
 ): Promise<void> {
-  const rawTimes: number[] = [];
-  const wrappedTimes: number[] = [];
-  const time = async (fn: () => Promise<unknown>, into: number[]) => {
-    const start = performance.now();
-    await fn();
-    into.push(performance.now() - start);
-  };
-  for (let i = 0; i < Math.ceil(samples / 5); i++) {
-    await raw();
-    await wrapped();
-  }
+  const all = [["raw", raw] as const, ...contenders];
+  const times = all.map(() => [] as number[]);
+  for (let i = 0; i < Math.ceil(samples / 5); i++) for (const [, fn] of all) await fn();
   for (let i = 0; i < samples; i++) {
-    if (i % 2 === 0) {
-      await time(raw, rawTimes);
-      await time(wrapped, wrappedTimes);
-    } else {
-      await time(wrapped, wrappedTimes);
-      await time(raw, rawTimes);
+    for (let k = 0; k < all.length; k++) {
+      const index = (i + k) % all.length;
+      const fn = all[index]?.[1] as () => Promise<unknown>;
+      const start = performance.now();
+      await fn();
+      times[index]?.push(performance.now() - start);
     }
   }
-  const rawMedian = median(rawTimes);
-  const wrappedMedian = median(wrappedTimes);
-  rows.push([label, fmt(rawMedian), fmt(wrappedMedian), `${(wrappedMedian / rawMedian).toFixed(3)}×`]);
+  const rawMedian = median(times[0] ?? []);
+  contenders.forEach(([name], index) => {
+    const value = median(times[index + 1] ?? []);
+    rows.push([`${label}: ${name}`, fmt(rawMedian), fmt(value), `${(value / rawMedian).toFixed(3)}×`]);
+  });
 }
 
 /** The fake provider server in a child process, like a real provider outside the caller's event loop. */
@@ -83,6 +81,8 @@ async function wrapperOverhead(): Promise<void> {
   const raw = new OpenAI(options);
   const session = new BudgetedSession({ budgetUsd: 1_000_000, store: memoryStore({ historyLimit: 100 }) });
   const wrapped = session.wrap(new OpenAI(options));
+  // The peer: @langfuse/openai (tracking only, no budget), with no OpenTelemetry SDK registered.
+  const peer = observeOpenAI(new OpenAI(options));
   const params = {
     model: "gpt-4o-mini",
     messages: [
@@ -91,12 +91,10 @@ async function wrapperOverhead(): Promise<void> {
     ],
     max_completion_tokens: 200,
   };
-  await compare(
-    "chat.completions.create (JSON)",
-    3000,
-    () => raw.chat.completions.create(params),
-    () => wrapped.chat.completions.create(params),
-  );
+  await compare("chat.completions.create (JSON)", 3000, () => raw.chat.completions.create(params), [
+    ["spendguard", () => wrapped.chat.completions.create(params)],
+    ["@langfuse/openai", () => peer.chat.completions.create(params)],
+  ]);
 
   const consume = async (client: OpenAI, includeUsage: boolean) => {
     const stream = await client.chat.completions.create({
@@ -109,26 +107,16 @@ async function wrapperOverhead(): Promise<void> {
       // read every chunk
     }
   };
-  await compare(
-    "1,000-chunk stream, caller asks for usage",
-    200,
-    () => consume(raw, true),
-    () => consume(wrapped, true),
-  );
+  await compare("1,000-chunk stream, caller asks for usage", 200, () => consume(raw, true), [
+    ["spendguard", () => consume(wrapped, true)],
+    ["@langfuse/openai", () => consume(peer, true)],
+  ]);
   // What asking for the usage chunk costs by itself (a `"usage":null` on every chunk, one more chunk): the
   // provider's format, not spendguard's work, but part of what a caller who did not ask for it pays.
-  await compare(
-    "raw stream: with include_usage vs without",
-    200,
-    () => consume(raw, false),
-    () => consume(raw, true),
-  );
-  await compare(
-    "1,000-chunk stream, usage chunk hidden",
-    200,
-    () => consume(raw, false),
-    () => consume(wrapped, false),
-  );
+  await compare("raw stream without include_usage", 200, () => consume(raw, false), [
+    ["raw with include_usage", () => consume(raw, true)],
+    ["spendguard, usage chunk hidden", () => consume(wrapped, false)],
+  ]);
   await session.close();
   server.stop();
 }
@@ -164,34 +152,80 @@ async function cpuPerCall(): Promise<void> {
     messages: [{ role: "user" as const, content: "Summarize the benefits of budgets for AI agents." }],
     max_completion_tokens: 200,
   };
+  const peer = observeOpenAI(new OpenAI(options));
   const round = async (client: OpenAI, calls: number) => {
     const start = process.cpuUsage();
     for (let i = 0; i < calls; i++) await client.chat.completions.create(params);
     const used = process.cpuUsage(start);
     return (used.user + used.system) / calls;
   };
-  await round(raw, 2000);
-  await round(wrapped, 2000);
-  const rawRounds: number[] = [];
-  const wrappedRounds: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    if (i % 2 === 0) {
-      rawRounds.push(await round(raw, 1000));
-      wrappedRounds.push(await round(wrapped, 1000));
-    } else {
-      wrappedRounds.push(await round(wrapped, 1000));
-      rawRounds.push(await round(raw, 1000));
+  const contenders = [
+    ["raw", raw],
+    ["spendguard", wrapped],
+    ["@langfuse/openai", peer],
+  ] as const;
+  for (const [, client] of contenders) await round(client, 2000);
+  const cpu = contenders.map(() => [] as number[]);
+  for (let i = 0; i < 12; i++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (i + k) % contenders.length;
+      cpu[index]?.push(await round(contenders[index]?.[1] as OpenAI, 1000));
     }
   }
-  const rawCpu = median(rawRounds);
-  const wrappedCpu = median(wrappedRounds);
+  const call = (client: OpenAI) => () => client.chat.completions.create(params);
+  const rawCpu = median(cpu[0] ?? []);
+  const rawPromises = await promisesPerCall(call(raw));
+  const rawBytes = await bytesPerCall(call(raw));
   rows.push([
-    "CPU per call, in-memory fetch (no network)",
+    "CPU per call, in-memory fetch: raw",
     `${rawCpu.toFixed(0)} µs`,
-    `${wrappedCpu.toFixed(0)} µs`,
-    `+${(wrappedCpu - rawCpu).toFixed(0)} µs`,
+    `${rawPromises.toFixed(0)} promises`,
+    `${(rawBytes / 1024).toFixed(1)} KB`,
   ]);
+  for (const index of [1, 2]) {
+    const [name, client] = contenders[index] as (typeof contenders)[number];
+    const value = median(cpu[index] ?? []);
+    const promises = await promisesPerCall(call(client));
+    const bytes = await bytesPerCall(call(client));
+    rows.push([
+      `CPU per call, in-memory fetch: ${name}`,
+      `+${(value - rawCpu).toFixed(0)} µs`,
+      `+${(promises - rawPromises).toFixed(0)} promises`,
+      `+${((bytes - rawBytes) / 1024).toFixed(1)} KB`,
+    ]);
+  }
   await session.close();
+}
+
+/** Promises created per call (async_hooks counts every promise, awaited or not). */
+async function promisesPerCall(fn: () => Promise<unknown>, calls = 500): Promise<number> {
+  let count = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === "PROMISE") count++;
+    },
+  });
+  hook.enable();
+  for (let i = 0; i < calls; i++) await fn();
+  hook.disable();
+  return count / calls;
+}
+
+/**
+ * Bytes allocated per call: the young generation's growth over a batch small enough that no scavenge runs in
+ * between (a batch during which one ran shows a shrink and is measured again); median of 15 batches.
+ */
+async function bytesPerCall(fn: () => Promise<unknown>, calls = 20): Promise<number> {
+  const youngUsed = () =>
+    getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_used_size ?? 0;
+  const samples: number[] = [];
+  for (let attempt = 0; attempt < 200 && samples.length < 15; attempt++) {
+    const before = youngUsed();
+    for (let i = 0; i < calls; i++) await fn();
+    const after = youngUsed();
+    if (after > before) samples.push((after - before) / calls);
+  }
+  return median(samples);
 }
 
 async function tokenCounting(): Promise<void> {
@@ -290,12 +324,16 @@ function coldImport(): void {
   ]);
 }
 
+// `BENCH_ONLY=calls npm run bench` measures the per-call rows alone.
+const only = process.env.BENCH_ONLY;
 await wrapperOverhead();
 await cpuPerCall();
-await tokenCounting();
-await ledgerThroughput();
-rows.push(...(await storeThroughput()));
-coldImport();
+if (only !== "calls") {
+  await tokenCounting();
+  await ledgerThroughput();
+  rows.push(...(await storeThroughput()));
+  coldImport();
+}
 
 const widths = [0, 1, 2, 3].map((column) =>
   Math.max(

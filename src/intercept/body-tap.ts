@@ -189,18 +189,24 @@ async function readText(response: Response): Promise<string> {
   return utf8.decode(Buffer.concat(parts));
 }
 
-/** The same response object with another body behind every way of reading it. */
-function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
+/**
+ * The same response object with another body behind every way of reading it. `clone()` (SDK middleware reads
+ * a copy) tees the body: the connection then stays open until both copies are read or cancelled.
+ */
+function withBody(response: Response, source: ReadableStream<Uint8Array>): Response {
+  let body = source;
   const read = () => new Response(body, response);
   Object.defineProperties(response, {
-    body: { value: body },
+    body: { get: () => body },
     bodyUsed: { get: () => body.locked },
     text: { value: () => read().text() },
     json: { value: () => read().json() },
     arrayBuffer: { value: () => read().arrayBuffer() },
     clone: {
       value: () => {
-        throw new TypeError("A metered response cannot be cloned: read it once");
+        const [mine, theirs] = body.tee();
+        body = mine;
+        return new Response(theirs, response);
       },
     },
   });

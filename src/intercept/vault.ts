@@ -48,37 +48,40 @@ export function originOf(url: string): string {
 
 type HeadersInitLike = Headers | Record<string, string> | [string, string][] | undefined;
 
+/** The headers the SDKs put credentials in (the only fields that ever hold a placeholder). */
+const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "api-key"];
+
 /**
  * The request's headers with every placeholder replaced by its key, when the request goes to an origin the
- * key belongs to; the headers as they are otherwise (a placeholder sent elsewhere is worthless). Returns
- * undefined when nothing had to change.
+ * key belongs to (a placeholder sent elsewhere is worthless). A `Headers` object (what the SDKs build afresh
+ * for each attempt) is changed in place; other forms are copied. Returns undefined when nothing changed.
  */
 export async function revealKeys(url: string, headers: HeadersInitLike): Promise<Headers | undefined> {
   if (!headers) return undefined;
-  const found: [string, string][] = [];
-  const visit = (name: string, value: string) => {
-    if (value.includes(PREFIX)) found.push([name, value]);
-  };
-  if (headers instanceof Headers)
-    headers.forEach((value, name) => {
-      visit(name, value);
-    });
-  else if (Array.isArray(headers)) for (const [name, value] of headers) visit(name, value);
-  else for (const name of Object.keys(headers)) visit(name, String(headers[name]));
-  if (found.length === 0) return undefined;
-  const origin = originOf(url);
-  const out = new Headers(headers as HeadersInit);
-  for (const [name, value] of found) {
+  let target: Headers | undefined;
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = headerValue(headers, name);
+    if (value === undefined || !value.includes(PREFIX)) continue;
     let revealed = value;
+    const origin = originOf(url);
     for (const placeholder of placeholdersIn(value)) {
       const secret = secrets.get(placeholder);
       if (!secret?.origins.has(origin)) continue;
       const key = typeof secret.value === "function" ? await secret.value() : secret.value;
       revealed = revealed.split(placeholder).join(key);
     }
-    out.set(name, revealed);
+    if (revealed === value) continue;
+    target ??= headers instanceof Headers ? headers : new Headers(headers as HeadersInit);
+    target.set(name, revealed);
   }
-  return out;
+  return target;
+}
+
+function headerValue(headers: NonNullable<HeadersInitLike>, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (Array.isArray(headers)) return headers.find(([key]) => key.toLowerCase() === name)?.[1];
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return String(headers[key]);
+  return undefined;
 }
 
 function placeholdersIn(value: string): string[] {

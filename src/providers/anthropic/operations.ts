@@ -11,12 +11,17 @@ export const OPERATIONS = new Map<string, Operation>(
   [...PAID, betaMessagesCreate].map((operation) => [operation.path, operation]),
 );
 
-/** POSTs that are never billed: token counting, batch cancellation, file uploads, skills. */
+/**
+ * POSTs that are never billed per request: token counting, cancellation, files, skills, and the stored
+ * objects of managed agents (agents, environments, vaults, memory stores, tunnels). Sessions of managed
+ * agents run billed work spendguard cannot price, and the legacy `/v1/complete` has no meter: both refused.
+ */
 const FREE: readonly RegExp[] = [
   /\/v1\/messages\/count_tokens$/,
-  /\/v1\/messages\/batches\/[^/]+\/cancel$/,
+  /\/[^/]+\/cancel$/,
   /\/v1\/files$/,
   /\/v1\/skills(\/[^/]+(\/versions)?)?$/,
+  /\/v1\/(agents|environments|vaults|memory_stores|tunnels)(\/.*)?$/,
 ];
 
 export const ANTHROPIC_DIALECT: WireDialect = {

@@ -33,23 +33,31 @@ const LATER: readonly LaterHook[] = [responsesRetrieve, responsesCancel, videosR
 
 /**
  * POSTs that are never billed per request: uploads, moderation, token counting, cancellation, metadata
- * updates, stored objects (conversations, vector stores, assistants and threads, but not their runs), and
- * batches (billed when they finish: `session.settleBatch`). Every other POST without a meter is refused:
- * fine-tuning jobs, realtime sessions, thread runs, evals runs, containers.
+ * updates, stored objects (conversations, vector stores, assistants, threads and their messages, skills, the
+ * files of containers), administration and sign-in, and batches (billed when they finish:
+ * `session.settleBatch`). Every other POST without a meter is refused before it is sent, in particular the
+ * ones that start billed work spendguard cannot price: fine-tuning jobs, grader runs, thread runs, evals
+ * runs, containers, realtime sessions and client secrets, ChatKit sessions.
  */
 const FREE: readonly RegExp[] = [
   /\/files$/,
-  /\/uploads(\/[^/]+\/(parts|complete|cancel))?$/,
+  /\/uploads(\/[^/]+\/(parts|complete))?$/,
+  /\/[^/]+\/cancel$/,
   /\/moderations$/,
   /\/responses\/input_tokens$/,
   /\/chat\/completions\/[^/]+$/,
-  /\/batches(\/[^/]+\/cancel)?$/,
+  /\/batches$/,
   /\/conversations(\/[^/]+(\/items(\/[^/]+)?)?)?$/,
-  /\/vector_stores(\/[^/]+(\/(files|file_batches)(\/[^/]+(\/cancel)?)?|\/search)?)?$/,
+  /\/vector_stores(\/[^/]+(\/(files|file_batches)(\/[^/]+)?|\/search)?)?$/,
   /\/assistants(\/[^/]+)?$/,
   /\/threads(\/[^/]+(\/messages(\/[^/]+)?)?)?$/,
-  /\/fine_tuning\/jobs\/[^/]+\/(cancel|pause|resume)$/,
+  /\/fine_tuning\/jobs\/[^/]+\/(pause|resume)$/,
+  /\/fine_tuning\/checkpoints\/[^/]+\/permissions$/,
+  /\/containers\/[^/]+\/files$/,
+  /\/skills(\/[^/]+(\/versions(\/[^/]+)?)?)?$/,
   /\/organization\//,
+  /\/oauth\/token$/,
+  /\/evals(\/[^/]+)?$/,
 ];
 
 export const OPENAI_DIALECT: WireDialect = {
