@@ -56,25 +56,40 @@ const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "api-key"];
  * key belongs to (a placeholder sent elsewhere is worthless). A `Headers` object (what the SDKs build afresh
  * for each attempt) is changed in place; other forms are copied. Returns undefined when nothing changed.
  */
-export async function revealKeys(url: string, headers: HeadersInitLike): Promise<Headers | undefined> {
+export function revealKeys(
+  url: string,
+  headers: HeadersInitLike,
+): Headers | undefined | Promise<Headers | undefined> {
   if (!headers) return undefined;
   let target: Headers | undefined;
   for (const name of CREDENTIAL_HEADERS) {
     const value = headerValue(headers, name);
     if (value === undefined || !value.includes(PREFIX)) continue;
-    let revealed = value;
     const origin = originOf(url);
+    let revealed = value;
     for (const placeholder of placeholdersIn(value)) {
       const secret = secrets.get(placeholder);
       if (!secret?.origins.has(origin)) continue;
-      const key = typeof secret.value === "function" ? await secret.value() : secret.value;
-      revealed = revealed.split(placeholder).join(key);
+      // A key from a getter (the OS keychain): the one case that has to wait.
+      if (typeof secret.value === "function") return revealLater(url, headers, secret.value);
+      revealed = revealed.split(placeholder).join(secret.value);
     }
     if (revealed === value) continue;
     target ??= headers instanceof Headers ? headers : new Headers(headers as HeadersInit);
     target.set(name, revealed);
   }
   return target;
+}
+
+/** Resolves a getter's key once, keeps it in the table, and reveals again. */
+async function revealLater(
+  url: string,
+  headers: NonNullable<HeadersInitLike>,
+  getter: () => string | Promise<string>,
+): Promise<Headers | undefined> {
+  const key = await getter();
+  for (const secret of secrets.values()) if (secret.value === getter) secret.value = key;
+  return revealKeys(url, headers);
 }
 
 function headerValue(headers: NonNullable<HeadersInitLike>, name: string): string | undefined {

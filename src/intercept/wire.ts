@@ -74,7 +74,8 @@ export function wireFetch(inner: Fetch, dialect: WireDialect, context: WireConte
     }
     let revealed: Headers | undefined;
     try {
-      revealed = await revealKeys(url, sent?.headers as Headers | undefined);
+      const pending = revealKeys(url, sent?.headers as Headers | undefined);
+      revealed = pending instanceof Promise ? await pending : pending;
     } catch (error) {
       // No key to send (none in the keychain, a token provider that failed): nothing is sent, nothing retried.
       return refusalResponse(error, false, dialect.errorBody);

@@ -27,29 +27,77 @@ export function mayHaveReachedProvider(error: unknown): boolean {
 }
 
 /**
- * Reads a JSON body before the SDK gets it; calls `done` once with the parsed body, or with `"malformed"`
- * (not a JSON object) / `"interrupted"` (the body failed before its end).
+ * Settles from a JSON body as the SDK reads it: the SDK's own `json()` (or `text()`) parse is the only parse,
+ * and `done` runs inside it, before the call returns to its caller. A body nobody reads in the same turn (a
+ * call nobody awaits, `.asResponse()`) is read by spendguard instead, and kept for whoever reads it later.
+ * `done` runs once, with the parsed body, or with `"malformed"` (not a JSON object) / `"interrupted"` (the body
+ * failed before its end).
  */
-export async function jsonBody(
+export function jsonBody(
   response: Response,
-  done: (json: Record<string, unknown> | undefined, error?: "malformed" | "interrupted") => void,
-): Promise<Response> {
-  const read = await bufferText(response);
-  if ("error" in read) {
-    done(undefined, "interrupted");
-    return read.response;
-  }
-  let json: unknown;
+  done: (json: Record<string, unknown> | undefined, error?: "malformed" | "interrupted") => unknown,
+): Response {
+  let finished = false;
+  /** Settles once; resolves when the settle has landed (so balances are exact when the caller gets the result). */
+  const finish = (value: unknown, error?: "malformed" | "interrupted"): unknown => {
+    if (finished) return undefined;
+    finished = true;
+    if (error) return done(undefined, error);
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return done(value as Record<string, unknown>);
+    return done(undefined, "malformed");
+  };
+  const { json, text } = response;
+  Object.defineProperties(response, {
+    json: {
+      configurable: true,
+      writable: true,
+      value: () =>
+        json.call(response).then(
+          async (value: unknown) => {
+            await finish(value);
+            return value;
+          },
+          (error: unknown) => {
+            finish(undefined, error instanceof SyntaxError ? "malformed" : "interrupted");
+            throw error;
+          },
+        ),
+    },
+    text: {
+      configurable: true,
+      writable: true,
+      value: () =>
+        text.call(response).then(
+          async (body: string) => {
+            await finish(parseJson(body));
+            return body;
+          },
+          (error: unknown) => {
+            finish(undefined, "interrupted");
+            throw error;
+          },
+        ),
+    },
+  });
+  setImmediate(() => {
+    if (finished || response.bodyUsed) return;
+    void bufferText(response).then((read) => {
+      if ("error" in read) return finish(undefined, "interrupted");
+      const parsed = parseJson(read.text);
+      finish(parsed);
+      if (parsed !== undefined) shareParsed(read.response, parsed);
+    });
+  });
+  return response;
+}
+
+function parseJson(text: string): unknown {
   try {
-    json = JSON.parse(read.text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
-    done(json as Record<string, unknown>);
-    shareParsed(read.response, json);
-  } else done(undefined, "malformed");
-  return read.response;
 }
 
 /** How a JSON response settles: from its usage, or at the hold when it has none or was not readable. */

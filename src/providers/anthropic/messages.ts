@@ -153,7 +153,7 @@ function countParams(body: Record<string, unknown>): Record<string, unknown> {
 export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: CallLedger) {
   return createMeter((response) => {
     const settle = (outcome: Outcome, usage?: unknown) => {
-      void withIterations(outcome, usage, plan).then((final) => ledger.finish(admission, final));
+      return withIterations(outcome, usage, plan).then((final) => ledger.finish(admission, final));
     };
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {
@@ -173,7 +173,7 @@ export function messagesMeter(admission: Admission, plan: MessagesPlan, ledger: 
           kind: "hold",
           flags: [error === "interrupted" ? "interrupted" : "malformed_response"],
         });
-      settle(messageOutcome(json), json.usage);
+      return settle(messageOutcome(json), json.usage);
     });
   });
 }

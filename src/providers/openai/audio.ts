@@ -97,7 +97,7 @@ export const speech: Operation<SpeechPlan> = {
     };
   },
   meter(admission, plan, ledger) {
-    const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
+    const settle = (outcome: Outcome) => ledger.finish(admission, outcome);
     return createMeter((response) => {
       // Billed by the characters sent: known before the audio arrives.
       if (plan.price.kind === "characters") {
@@ -301,7 +301,7 @@ async function audioLength(file: unknown): Promise<{ seconds: number; exact: boo
 }
 
 function transcriptionMeter(admission: Admission, plan: TranscriptionPlan, ledger: CallLedger) {
-  const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
+  const settle = (outcome: Outcome) => ledger.finish(admission, outcome);
   const withoutUsage = (flag: "no_usage" | "interrupted" | "malformed_response"): Outcome =>
     plan.exactSeconds !== undefined && flag === "no_usage"
       ? {

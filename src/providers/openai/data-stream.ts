@@ -29,7 +29,7 @@ export function dataStreamMeter(
     countOutput(payloads: readonly string[]): number;
   },
 ): OperationMeter {
-  const finish = (outcome: Outcome) => void ledger.finish(admission, outcome);
+  const finish = (outcome: Outcome) => ledger.finish(admission, outcome);
   return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {

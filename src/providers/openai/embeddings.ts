@@ -31,13 +31,11 @@ export const embeddings: Operation = {
   },
   meter: (admission, _plan, ledger) =>
     createMeter((response) =>
-      jsonBody(
-        response,
-        (json, error) =>
-          void ledger.finish(
-            admission,
-            jsonOutcome(json, error, (body) => embeddingsUsage(body.usage)),
-          ),
+      jsonBody(response, (json, error) =>
+        ledger.finish(
+          admission,
+          jsonOutcome(json, error, (body) => embeddingsUsage(body.usage)),
+        ),
       ),
     ),
 };

@@ -156,7 +156,7 @@ function countUploads(image: unknown): number {
 }
 
 function imagesMeter(admission: Admission, plan: ImagesPlan, ledger: CallLedger) {
-  const settle = (outcome: Outcome) => void ledger.finish(admission, outcome);
+  const settle = (outcome: Outcome) => ledger.finish(admission, outcome);
   return createMeter((response) => {
     const contentType = response.headers.get("content-type") ?? "";
     if (plan.stream && contentType.includes("text/event-stream")) {

@@ -360,7 +360,7 @@ function responseMeter(admission: Admission, plan: ResponsesPlan, ledger: CallLe
         outcome.usage.inputTokens + outcome.usage.outputTokens,
       );
     }
-    void ledger.finish(admission, outcome);
+    return ledger.finish(admission, outcome);
   };
   // A background response keeps running after its request ends: its hold waits for the result, by its id.
   const later = () => {
