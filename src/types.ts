@@ -43,7 +43,7 @@ export interface Usage {
 
 /** Where a price came from: the layer of the catalog that answered, with its version or as-of date. */
 export interface PriceSource {
-  layer: "override" | "media" | "genai-prices" | "fallback";
+  layer: "override" | "media" | "genai-prices" | "fallback" | "table";
   /** e.g. `@pydantic/genai-prices@0.1.8`, `user override`, `media table 2026-11-20`. */
   detail: string;
   /** Set when a service-tier price was derived by a rule rather than read from a price sheet. */

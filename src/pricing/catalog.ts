@@ -10,6 +10,7 @@ import {
   lookupGenai,
   tokenRates,
 } from "./genai-source.js";
+import { bundledTokenTable, type OwnTokenPrice, type TokenTable } from "./own-tokens.js";
 import { modelCandidates } from "./resolve-model.js";
 import { applyServiceTier } from "./service-tiers.js";
 import type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";
@@ -17,6 +18,8 @@ import type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } fr
 export interface CatalogDependencies {
   /** Replaces the lazy `import("@pydantic/genai-prices")` (tests count or fake it). */
   loadGenaiPrices?: () => Promise<GenaiPrices>;
+  /** spendguard's own token prices (the bundled table, or a snapshot's); asked before genai-prices. */
+  tokenTable?: TokenTable;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,7 +45,7 @@ interface OverrideEntry {
 /**
  * The price catalog. Layers, first hit wins, each answer naming its layer in `source`:
  * 1. user overrides (`pricing`), used as they are for every service tier;
- * 2. the media table (images, seconds, characters): not built yet;
+ * 2. spendguard's own token table (models genai-prices does not know yet, corrections of its data);
  * 3. @pydantic/genai-prices, imported on first use (never at import time), through its own model matching;
  * 4. service tiers genai-prices does not encode (./service-tiers.ts);
  * 5. unknown: `UnknownPriceError`, or `fallbackModel`'s price flagged `unpriced`. Never $0, never the network.
@@ -56,6 +59,7 @@ export function createPriceCatalog(
   const overrides = indexOverrides(options.overrides ?? {});
   const fallbackModel = options.fallbackModel;
   const load = dependencies.loadGenaiPrices ?? loadGenaiPrices;
+  const ownTokens = dependencies.tokenTable ?? bundledTokenTable();
   const cache = new Map<string, CacheEntry>();
   let genai: Promise<GenaiPrices> | undefined;
 
@@ -81,7 +85,8 @@ export function createPriceCatalog(
     for (const candidate of modelCandidates(provider, model)) {
       const own = findOverride(provider, candidate);
       if (own !== undefined) return { price: overridePrice(provider, own, undefined), validity: "always" };
-      // Layer 2, the media table, answers here (after overrides, before genai-prices) once it exists.
+      const ownRow = ownTokens.find(provider, candidate);
+      if (ownRow !== undefined) return fromOwnTable(provider, ownRow);
       source ??= await genaiPrices();
       const match = lookupGenai(source, provider, candidate, at);
       if (match === undefined) continue;
@@ -99,6 +104,8 @@ export function createPriceCatalog(
     const onResolved = findOverride(provider, match.modelId);
     if (onResolved !== undefined)
       return { price: overridePrice(provider, onResolved, match), validity: "always" };
+    const corrected = ownTokens.find(match.providerId, match.modelId);
+    if (corrected !== undefined) return fromOwnTable(provider, corrected);
     const rates = tokenRates(match.price);
     if (rates === undefined) {
       const units = Object.keys(match.price).join(", ") || "nothing";
@@ -120,6 +127,24 @@ export function createPriceCatalog(
     if (limit !== undefined) price.maxOutputTokens = limit.maxOutputTokens;
     if (match.contextWindow !== undefined) price.contextWindow = match.contextWindow;
     return { price, validity: match.validity };
+  }
+
+  function fromOwnTable(provider: string, own: OwnTokenPrice): Lookup {
+    const { row, rates, detail } = own;
+    const overridden = findOverride(provider, row.model.toLowerCase());
+    if (overridden !== undefined)
+      return { price: overridePrice(provider, overridden, undefined), validity: "always" };
+    const price: TokenPrice = {
+      provider,
+      model: row.model,
+      tier: "standard",
+      ...rates,
+      source: { layer: "table", detail },
+    };
+    const maxOutputTokens = row.maxOutputTokens ?? modelLimit(row.provider, row.model)?.maxOutputTokens;
+    if (maxOutputTokens !== undefined) price.maxOutputTokens = maxOutputTokens;
+    if (row.contextWindow !== undefined) price.contextWindow = row.contextWindow;
+    return { price, validity: "always" };
   }
 
   async function resolve(
