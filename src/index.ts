@@ -18,9 +18,21 @@ export type {
   ResolvedApiKey,
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
-export type { ReservationOptions, SessionOptions } from "./options.js";
+export type { PricingOptions, ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
+export {
+  BUNDLED_SNAPSHOT,
+  describeChange,
+  type PriceChange,
+  type PriceUpdateOptions,
+  type PriceUpdatePreview,
+  type PriceUpdateResult,
+  previewPriceUpdate,
+  SnapshotError,
+  TABLE_FORMAT,
+  updatePrices,
+} from "./pricing/snapshot/index.js";
 export type { PriceOverride } from "./pricing/types.js";
 export type {
   BudgetStatus,

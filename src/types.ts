@@ -111,6 +111,10 @@ export interface CallRecord {
   /** The provider's id for the response (`chatcmpl-…`). */
   requestId?: string;
   priceSource?: PriceSource;
+  /** The price data the call was priced from: a snapshot's version (`spendguard prices update`) or `bundled-<date>`. */
+  priceSnapshot?: string;
+  /** `local`: computed from spendguard's prices; `provider`: the cost the provider reported for the call. */
+  costSource?: "local" | "provider";
   flags: CallFlag[];
   /** The session's tags (`tags` option). */
   tags?: Record<string, string>;

@@ -13,6 +13,7 @@ import {
   reportCommand,
   status,
 } from "./commands.js";
+import { pricesUpdate } from "./prices-update.js";
 import { openStore, redact } from "./store.js";
 import { HELP, NotFoundError, UsageError } from "./usage.js";
 
@@ -39,6 +40,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         provider: { type: "string" },
         operation: { type: "string" },
         port: { type: "string" },
+        dir: { type: "string" },
+        genai: { type: "string" },
+        table: { type: "string" },
+        force: { type: "boolean", default: false },
+        "max-change": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -68,7 +74,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         await panic(store as BudgetStore, args, flags, print, now);
         break;
       case "prices":
-        await prices(args[0], flags, print);
+        if (args[0] === "update" || args[0] === "diff") await pricesUpdate(args[0], values, io.env, print);
+        else await prices(args[0], flags, print);
         break;
       case "estimate":
         await estimate(flags, io, print);

@@ -20,6 +20,8 @@ Usage: spendguard <command> [options]   (--store sqlite:PATH | redis://HOST:PORT
   budget reset SESSION                   zero the current period's spend
   panic on|off [SESSION...]              every process sharing the store refuses from its next call
   prices [MODEL] [--provider P]          what spendguard charges, by layer; the cheapest provider of a media model
+  prices update|diff --dir DIR [--genai URL|PATH] [--table URL|PATH] [--max-change 2] [--force]
+                                         fetch, check and (update) write a price snapshot new sessions use
   estimate --provider P --model M [--operation OP] < request.json
   keys set|delete|list [PROVIDER]        API keys in the OS keychain (set reads the key from a prompt or stdin)
   dashboard [--port N]                   the local dashboard on 127.0.0.1, behind a random access token

@@ -79,6 +79,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       actualUsd: 0,
       tier: info.tier,
       stream: info.stream,
+      priceSnapshot: deps.catalog.snapshot,
+      costSource: "local",
       flags: [],
       ...(deps.tags && { tags: { ...deps.tags } }),
     };
@@ -209,6 +211,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         tier: plan.tier,
         stream: plan.stream,
         priceSource: plan.priceSource,
+        priceSnapshot: deps.catalog.snapshot,
+        costSource: "local",
         flags: plan.unpriced ? ["unpriced"] : [],
         ...(deps.tags && { tags: { ...deps.tags } }),
         ...(context.rewrites && context.rewrites.length > 0 && { rewrites: [...context.rewrites] }),
@@ -481,6 +485,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       tier: plan.tier,
       stream: false,
       priceSource: plan.priceSource,
+      priceSnapshot: deps.catalog.snapshot,
+      costSource: "local",
       flags: plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"],
       ...(requestId !== undefined && { requestId }),
     };

@@ -13,13 +13,16 @@ import {
 import { bundledTokenTable, type OwnTokenPrice, type TokenTable } from "./own-tokens.js";
 import { modelCandidates } from "./resolve-model.js";
 import { applyServiceTier } from "./service-tiers.js";
+import { BUNDLED_SNAPSHOT } from "./snapshot/types.js";
 import type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";
 
 export interface CatalogDependencies {
   /** Replaces the lazy `import("@pydantic/genai-prices")` (tests count or fake it). */
   loadGenaiPrices?: () => Promise<GenaiPrices>;
   /** spendguard's own token prices (the bundled table, or a snapshot's); asked before genai-prices. */
-  tokenTable?: TokenTable;
+  loadTokenTable?: () => Promise<TokenTable>;
+  /** The version of the price data (recorded on every record as `priceSnapshot`). @default the bundled data */
+  snapshot?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -59,7 +62,7 @@ export function createPriceCatalog(
   const overrides = indexOverrides(options.overrides ?? {});
   const fallbackModel = options.fallbackModel;
   const load = dependencies.loadGenaiPrices ?? loadGenaiPrices;
-  const ownTokens = dependencies.tokenTable ?? bundledTokenTable();
+  const loadTokens = dependencies.loadTokenTable ?? (async () => bundledTokenTable());
   const cache = new Map<string, CacheEntry>();
   let genai: Promise<GenaiPrices> | undefined;
 
@@ -82,6 +85,7 @@ export function createPriceCatalog(
 
   async function lookup(provider: string, model: string, at: Date, anyProvider: boolean): Promise<Lookup> {
     let source: GenaiPrices | undefined;
+    const ownTokens = await loadTokens();
     for (const candidate of modelCandidates(provider, model)) {
       const own = findOverride(provider, candidate);
       if (own !== undefined) return { price: overridePrice(provider, own, undefined), validity: "always" };
@@ -90,17 +94,22 @@ export function createPriceCatalog(
       source ??= await genaiPrices();
       const match = lookupGenai(source, provider, candidate, at);
       if (match === undefined) continue;
-      return fromGenai(provider, match, source);
+      return fromGenai(provider, match, source, ownTokens);
     }
     if (anyProvider) {
       source ??= await genaiPrices();
       const match = lookupGenai(source, undefined, model.trim().toLowerCase(), at);
-      if (match !== undefined) return fromGenai(provider, match, source);
+      if (match !== undefined) return fromGenai(provider, match, source, ownTokens);
     }
     return { price: undefined };
   }
 
-  function fromGenai(provider: string, match: GenaiMatch, source: GenaiPrices): Lookup {
+  function fromGenai(
+    provider: string,
+    match: GenaiMatch,
+    source: GenaiPrices,
+    ownTokens: TokenTable,
+  ): Lookup {
     const onResolved = findOverride(provider, match.modelId);
     if (onResolved !== undefined)
       return { price: overridePrice(provider, onResolved, match), validity: "always" };
@@ -217,7 +226,7 @@ export function createPriceCatalog(
     return price;
   }
 
-  return { tokenPrice, cachedTokenPrice };
+  return { tokenPrice, cachedTokenPrice, snapshot: dependencies.snapshot ?? BUNDLED_SNAPSHOT };
 }
 
 function overridePrice(provider: string, entry: OverrideEntry, match: GenaiMatch | undefined): TokenPrice {
