@@ -34,6 +34,14 @@ export {
   updatePrices,
 } from "./pricing/snapshot/index.js";
 export type { PriceOverride } from "./pricing/types.js";
+export {
+  CostReportError,
+  type DriftRow,
+  type ReconcileOptions,
+  type ReconcileProvider,
+  type ReconcileReport,
+  reconcile,
+} from "./reconcile/index.js";
 export type {
   BudgetStatus,
   ReportDimension,
