@@ -8,9 +8,10 @@ import { openSnapshot } from "./load.js";
  * The catalog's data for a session: the newest snapshot of `dir` (read when the session is created, so an
  * update reaches every session created after it), or the bundled data when no directory is set.
  */
-export function snapshotDependencies(dir: string | undefined): CatalogDependencies {
-  if (dir === undefined || dir.trim() === "") return {};
-  if (typeof dir !== "string") throw expected("pricing.snapshot", "a directory path", dir);
+export function snapshotDependencies(dir: unknown): CatalogDependencies {
+  if (dir === undefined || dir === "") return {};
+  if (typeof dir !== "string" || dir.trim() === "")
+    throw expected("pricing.snapshot", "a snapshot directory (a path string)", dir);
   const source = openSnapshot(dir);
   return { snapshot: source.version, loadGenaiPrices: source.loadGenai, loadTokenTable: source.loadTokens };
 }
@@ -19,7 +20,7 @@ export function snapshotDependencies(dir: string | undefined): CatalogDependenci
 export function modelOverrides(pricing: PricingOptions): Record<string, PriceOverride> {
   const overrides: Record<string, PriceOverride> = {};
   for (const [name, value] of Object.entries(pricing)) {
-    if (name === "snapshot" && typeof value === "string") continue;
+    if (name === "snapshot") continue; // the directory, checked by snapshotDependencies
     overrides[name] = value as PriceOverride;
   }
   return overrides;
