@@ -22,7 +22,6 @@ export type { PricingOptions, ReservationOptions, SessionOptions } from "./optio
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
 export {
-  BUNDLED_SNAPSHOT,
   describeChange,
   type PriceChange,
   type PriceUpdateOptions,
@@ -30,7 +29,6 @@ export {
   type PriceUpdateResult,
   previewPriceUpdate,
   SnapshotError,
-  TABLE_FORMAT,
   updatePrices,
 } from "./pricing/snapshot/index.js";
 export type { PriceOverride } from "./pricing/types.js";

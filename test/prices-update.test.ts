@@ -9,15 +9,14 @@ import { waitForUpdate } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import {
-  BUNDLED_SNAPSHOT,
   BudgetedSession,
   previewPriceUpdate,
   SnapshotError,
-  TABLE_FORMAT,
   UnknownPriceError,
   updatePrices,
 } from "../src/index.js";
 import { TOKEN_PRICES } from "../src/pricing/data/token-prices.js";
+import { BUNDLED_SNAPSHOT, TABLE_FORMAT } from "../src/pricing/snapshot/index.js";
 import { validateGenaiData, validateTable } from "../src/pricing/snapshot/validate.js";
 import { useFakeProviders, user } from "./helpers.js";
 
