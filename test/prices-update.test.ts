@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import Anthropic from "@anthropic-ai/sdk";
+import { createFalClient } from "@fal-ai/client";
 import { waitForUpdate } from "@pydantic/genai-prices";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
@@ -174,7 +175,14 @@ describe("spendguard prices update", () => {
     const client = session.wrap(anthropicClient());
     context.fake.script("anthropic.messages", { usage: { input_tokens: 1000, output_tokens: 100 } });
     await client.messages.create({ model: "claude-sonnet-5-5", max_tokens: 100, messages: user("hi") });
-    expect((await session.history())[0]?.actualUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1e6, 12);
+    const [record] = await session.history();
+    expect(record?.actualUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1e6, 12);
+    expect(record?.priceSnapshot).toMatch(/^2026-.*Z-[0-9a-f]{8}$/);
+    // media prices are not in snapshots: a fal call on the same session says it was priced from the bundled data
+    const fal = session.wrap(createFalClient(context.fake.fal.config()));
+    await fal.subscribe("fal-ai/flux/dev", { input: { prompt: "x" } });
+    const [media] = await session.history();
+    expect(media).toMatchObject({ provider: "fal", priceSnapshot: BUNDLED_SNAPSHOT, costSource: "local" });
   });
 
   describe("rejects a malformed or suspicious update with a clear message and changes nothing", () => {

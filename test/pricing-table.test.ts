@@ -87,6 +87,15 @@ describe("every model in the bundled tables has a price for every unit it bills"
   });
 });
 
+describe("spendguard's table through the catalog's other paths", () => {
+  it("prices an unknown model as a table model named by unknownModel.fallbackModel", async () => {
+    const fallback = createPriceCatalog({ fallbackModel: "claude-sonnet-5-5" });
+    const price = await fallback.tokenPrice("openai", "my-finetune-9", "standard");
+    expect(price).toMatchObject({ unpriced: true, model: "claude-sonnet-5-5", input: { base: nano(2) } });
+    expect(price.source.layer).toBe("fallback");
+  });
+});
+
 describe("gpt-4o-mini-tts audio without a token count", () => {
   it("charges uncompressed audio by its length at OpenAI's $0.015 a minute, plus the text tokens", async () => {
     const session = new BudgetedSession({ budgetUsd: 1 });

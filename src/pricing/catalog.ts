@@ -97,6 +97,8 @@ export function createPriceCatalog(
       return fromGenai(provider, match, source, ownTokens);
     }
     if (anyProvider) {
+      const ownRow = ownTokens.findAny(model);
+      if (ownRow !== undefined) return fromOwnTable(provider, ownRow);
       source ??= await genaiPrices();
       const match = lookupGenai(source, undefined, model.trim().toLowerCase(), at);
       if (match !== undefined) return fromGenai(provider, match, source, ownTokens);

@@ -13,6 +13,8 @@ export interface OwnTokenPrice {
 export interface TokenTable {
   /** The row for a provider and a model name (its id or an alias), lower-cased. */
   find(provider: string, model: string): OwnTokenPrice | undefined;
+  /** The first row of any provider for a model name (`unknownModel.fallbackModel` names no provider). */
+  findAny(model: string): OwnTokenPrice | undefined;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface TokenTable {
  */
 export function createTokenTable(rows: readonly TokenPriceRow[], label: string): TokenTable {
   const index = new Map<string, OwnTokenPrice>();
+  const anyProvider = new Map<string, OwnTokenPrice>();
   for (const row of rows) {
     const rates = tokenRates(row.prices as ModelPrice);
     if (rates === undefined) continue; // validated rows always have input and output; see validate.ts
@@ -31,9 +34,13 @@ export function createTokenTable(rows: readonly TokenPriceRow[], label: string):
     };
     for (const name of [row.model, ...(row.aliases ?? [])]) {
       index.set(key(row.provider, name), entry);
+      if (!anyProvider.has(name.trim().toLowerCase())) anyProvider.set(name.trim().toLowerCase(), entry);
     }
   }
-  return { find: (provider, model) => index.get(key(provider, model)) };
+  return {
+    find: (provider, model) => index.get(key(provider, model)),
+    findAny: (model) => anyProvider.get(model.trim().toLowerCase()),
+  };
 }
 
 const key = (provider: string, model: string) =>
