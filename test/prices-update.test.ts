@@ -168,6 +168,35 @@ describe("spendguard prices update", () => {
     expect(again).toMatchObject({ written: false, changes: [] });
   });
 
+  it("keeps download tokens out of the snapshot and the records, and prices with no network at all", async () => {
+    const dir = join(folder, "secret");
+    serve("/secret/data.json", await genaiWithNewModel());
+    const secretUrl = `${base.replace("http://", "http://user:hunter2@")}/secret/data.json?token=sk-download-secret`;
+    served.set("/secret/data.json?token=sk-download-secret", served.get("/secret/data.json") as never);
+    const result = await updatePrices({ dir, genai: secretUrl });
+    const written = readdirSync(dir)
+      .map((file) => readFileSync(join(dir, file), "utf8"))
+      .join("\n");
+    expect(written).not.toContain("hunter2");
+    expect(written).not.toContain("sk-download-secret");
+    expect(result.candidate.sources.genai).toBe(`${base}/secret/data.json`);
+
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (() => Promise.reject(new Error("no network on a call"))) as typeof fetch;
+    try {
+      const session = new BudgetedSession({ budgetUsd: 1, pricing: { snapshot: dir } });
+      const estimate = await session.estimate({
+        provider: "anthropic",
+        operation: "messages.create",
+        params: { model: "claude-haiku-6", max_tokens: 100, messages: user("hi") },
+      });
+      expect(estimate.priceSource.detail).toContain(result.candidate.version);
+      expect(estimate.priceSource.detail).not.toContain("sk-download-secret");
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it("prices the bundled table's models from a snapshot too (claude-sonnet-5-5 stays priced)", async () => {
     const dir = join(folder, "table");
     await updatePrices({ dir, genai: serve("/table/data.json", await genaiWithNewModel()) });

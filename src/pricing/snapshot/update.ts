@@ -64,7 +64,10 @@ export async function previewPriceUpdate(options: PriceUpdateOptions): Promise<P
       .replace(/:/g, ".")
       .replace(/\.\d{3}Z$/, "Z")}-${hash}`,
     createdAt: now.toISOString(),
-    sources: { genai: genaiSource, table: options.table ?? baseline.tableSource },
+    sources: {
+      genai: withoutSecrets(genaiSource),
+      table: options.table === undefined ? baseline.tableSource : withoutSecrets(options.table),
+    },
     genai,
     tokens,
   };
@@ -104,6 +107,36 @@ export async function updatePrices(options: PriceUpdateOptions): Promise<PriceUp
   return { ...preview, written: true, file };
 }
 
+/**
+ * A source as it is recorded in the snapshot (and so in every record's price source): a URL loses its user
+ * name, password, query and fragment, where download tokens live.
+ */
+export function withoutSecrets(source: string): string {
+  if (!/^https?:\/\//i.test(source)) return source;
+  try {
+    const url = new URL(source);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** fetch refuses URLs with user info: send it as HTTP Basic authentication instead. */
+function credentialsAsHeader(source: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(source);
+  if (url.username === "" && url.password === "") return { url: source, headers: {} };
+  const basic = Buffer.from(
+    `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`,
+  ).toString("base64");
+  url.username = "";
+  url.password = "";
+  return { url: url.toString(), headers: { authorization: `Basic ${basic}` } };
+}
+
 async function atomicWrite(file: string, text: string): Promise<void> {
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, text, { mode: 0o644 });
@@ -131,11 +164,15 @@ async function fetchJson(source: string, timeoutMs = 30_000): Promise<unknown> {
   if (/^https?:\/\//i.test(source)) {
     let response: Response;
     try {
-      response = await fetch(source, { signal: AbortSignal.timeout(timeoutMs) });
+      const { url, headers } = credentialsAsHeader(source);
+      response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new SnapshotError(`Could not download \`${source}\`: ${(error as Error).message}`);
+      // the runtime's message may quote the URL, query and user info included
+      const reason = (error as Error).message.split(source).join(withoutSecrets(source));
+      throw new SnapshotError(`Could not download \`${withoutSecrets(source)}\`: ${reason}`);
     }
-    if (!response.ok) throw new SnapshotError(`\`${source}\` answered HTTP ${response.status}`);
+    if (!response.ok)
+      throw new SnapshotError(`\`${withoutSecrets(source)}\` answered HTTP ${response.status}`);
     text = await response.text();
   } else {
     try {
@@ -147,6 +184,6 @@ async function fetchJson(source: string, timeoutMs = 30_000): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new SnapshotError(`\`${source}\` is not JSON`);
+    throw new SnapshotError(`\`${withoutSecrets(source)}\` is not JSON`);
   }
 }
