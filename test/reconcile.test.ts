@@ -135,6 +135,34 @@ describe("reconcile", () => {
     });
   });
 
+  it("reads a ledger longer than one history page, records sharing a millisecond included", async () => {
+    const store = memoryStore({ historyLimit: 5000 });
+    let call = 0;
+    // three records per millisecond; 2,501 of them put a page boundary (1,000) inside one millisecond
+    const session = new BudgetedSession({
+      budgetUsd: 100,
+      store,
+      clock: () => DAY + HOUR + Math.floor(call / 3),
+    });
+    for (; call < 2501; call++) {
+      await session.guard({ provider: "openai", model: "gpt-4o-mini", estimateUsd: 0.001 }, async (settle) =>
+        settle(0.001),
+      );
+    }
+    fake().setDefault("openai.costs", { costs: [{ day: "2026-12-03", model: "gpt-4o-mini", usd: 2.501 }] });
+    const report = await reconcile({ ...options(store), providers: ["openai"] });
+    expect(report.rows).toEqual([
+      {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        ledgerUsd: 2.501,
+        providerUsd: 2.501,
+        driftUsd: 0,
+        driftPercent: 0,
+      },
+    ]);
+  });
+
   it("refuses without an admin key, and names the provider and status when a report fails, never the key", async () => {
     const store = memoryStore();
     await expect(reconcile({ ...options(store), adminKeys: { openai: OPENAI_ADMIN } })).rejects.toThrow(

@@ -87,11 +87,17 @@ async function ledgerByModel(
   providers: readonly ReconcileProvider[],
 ) {
   const ledger = new Map<string, Map<string, number>>();
+  const seen = new Set<string>();
   let skipped = 0;
   let before = end;
   for (;;) {
     const page: CallRecord[] = await options.store.history({ before, limit: PAGE });
+    let fresh = 0;
     for (const record of page) {
+      // pages overlap by one millisecond so records sharing the boundary's time are not lost
+      if (seen.has(record.id)) continue;
+      seen.add(record.id);
+      fresh += 1;
       if (record.time < start || record.time >= end || record.actualUsd === 0) continue;
       if (!providers.includes(record.provider as ReconcileProvider)) {
         skipped += 1;
@@ -103,8 +109,8 @@ async function ledgerByModel(
       ledger.set(record.provider, byModel);
     }
     const oldest = page[page.length - 1]?.time;
-    if (page.length < PAGE || oldest === undefined || oldest < start) break;
-    before = oldest;
+    if (page.length < PAGE || oldest === undefined || oldest < start || fresh === 0) break;
+    before = oldest + 1;
   }
   return { ledger, skipped };
 }
