@@ -18,10 +18,28 @@ export type {
   ResolvedApiKey,
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
-export type { ReservationOptions, SessionOptions } from "./options.js";
+export type { PricingOptions, ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
+export {
+  describeChange,
+  type PriceChange,
+  type PriceUpdateOptions,
+  type PriceUpdatePreview,
+  type PriceUpdateResult,
+  previewPriceUpdate,
+  SnapshotError,
+  updatePrices,
+} from "./pricing/snapshot/index.js";
 export type { PriceOverride } from "./pricing/types.js";
+export {
+  CostReportError,
+  type DriftRow,
+  type ReconcileOptions,
+  type ReconcileProvider,
+  type ReconcileReport,
+  reconcile,
+} from "./reconcile/index.js";
 export type {
   BudgetStatus,
   ReportDimension,

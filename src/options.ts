@@ -3,6 +3,12 @@ import { expected } from "./expected.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
 import { type Period, validatePeriod } from "./periods.js";
 import type { PriceOverride } from "./pricing/types.js";
+
+/** Per-model overrides, and optionally `snapshot`: the price snapshot directory to price from. */
+export type PricingOptions = { readonly snapshot?: string } & {
+  readonly [model: string]: PriceOverride | string | undefined;
+};
+
 import { type ResolvedRules, resolveRules } from "./rules/engine.js";
 import type { Rules } from "./rules/types.js";
 import type { BudgetStore } from "./stores/types.js";
@@ -55,8 +61,12 @@ export interface SessionOptions {
   reservation?: ReservationOptions;
   /** How long a hold may stay open before it is settled at its full amount. @default 900000 (15 min) */
   holdTtlMs?: number;
-  /** Your own prices, USD per million tokens, keyed by model name. They win over the bundled data. */
-  pricing?: Readonly<Record<string, PriceOverride>>;
+  /**
+   * Your own prices, USD per million tokens, keyed by model name. They win over the bundled data. `snapshot`: a
+   * directory written by `spendguard prices update`, whose newest snapshot replaces the bundled price data
+   * (default: the `SPENDGUARD_PRICES` environment variable).
+   */
+  pricing?: PricingOptions;
   /** Price models the catalog does not know as this model instead of refusing them. */
   unknownModel?: { fallbackModel: string };
   /**

@@ -26,6 +26,7 @@ import {
 import { periodKey, periodLabel } from "./periods.js";
 import { createPriceCatalog } from "./pricing/catalog.js";
 import { describePrice, type ModelPrice } from "./pricing/describe.js";
+import { modelOverrides, snapshotDependencies } from "./pricing/snapshot/catalog-source.js";
 import type { PriceCatalog } from "./pricing/types.js";
 import { isAnthropicClient, wrapAnthropic } from "./providers/anthropic/client.js";
 import { OPERATIONS as ANTHROPIC_OPERATIONS } from "./providers/anthropic/operations.js";
@@ -181,10 +182,13 @@ export class BudgetedSession {
     this.#clock = shared?.clock ?? options.clock ?? Date.now;
     this.#catalog =
       shared?.catalog ??
-      createPriceCatalog({
-        ...(options.pricing !== undefined && { overrides: options.pricing }),
-        ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),
-      });
+      createPriceCatalog(
+        {
+          ...(options.pricing !== undefined && { overrides: modelOverrides(options.pricing) }),
+          ...(options.unknownModel !== undefined && { fallbackModel: options.unknownModel.fallbackModel }),
+        },
+        snapshotDependencies(options.pricing?.snapshot ?? process.env.SPENDGUARD_PRICES),
+      );
     this.#ledger = createCallLedger({
       options: this.#options,
       callbacks: options,

@@ -43,7 +43,7 @@ export interface Usage {
 
 /** Where a price came from: the layer of the catalog that answered, with its version or as-of date. */
 export interface PriceSource {
-  layer: "override" | "media" | "genai-prices" | "fallback";
+  layer: "override" | "media" | "genai-prices" | "fallback" | "table";
   /** e.g. `@pydantic/genai-prices@0.1.8`, `user override`, `media table 2026-11-20`. */
   detail: string;
   /** Set when a service-tier price was derived by a rule rather than read from a price sheet. */
@@ -111,6 +111,10 @@ export interface CallRecord {
   /** The provider's id for the response (`chatcmpl-…`). */
   requestId?: string;
   priceSource?: PriceSource;
+  /** The price data the call was priced from: a snapshot's version (`spendguard prices update`) or `bundled-<date>`. */
+  priceSnapshot?: string;
+  /** `local`: computed from spendguard's prices; `provider`: the cost the provider reported for the call. */
+  costSource?: "local" | "provider";
   flags: CallFlag[];
   /** The session's tags (`tags` option). */
   tags?: Record<string, string>;

@@ -247,7 +247,7 @@ describe("Anthropic messages: refusals and errors", () => {
 
   it("refuses an unknown model, and a newer version of a known one, before anything is sent", async () => {
     const { client } = wrapped({ budgetUsd: 1 });
-    for (const model of ["claude-nonexistent-9", "claude-sonnet-5-5"]) {
+    for (const model of ["claude-nonexistent-9", "claude-sonnet-5-7"]) {
       const error = await client.messages
         .create({ model, max_tokens: 10, messages: user("hi") })
         .catch((e: unknown) => e);
@@ -394,6 +394,45 @@ describe("Anthropic server tools, fast mode and iterations", () => {
     expect(fast?.actualUsd).toBeCloseTo(6 * (usd(10, 5) + usd(100, 25)), 9);
     expect(standard?.actualUsd).toBeCloseTo(usd(10, 5) + usd(100, 25), 9);
     expect(fast?.heldUsd).toBeGreaterThanOrEqual(fast?.actualUsd ?? Number.POSITIVE_INFINITY);
+  });
+
+  it("prices claude-sonnet-5-5 from spendguard's table and fast mode on claude-opus-5-5 at 2x", async () => {
+    const { session, client } = wrapped({ budgetUsd: 5 });
+    fake().script(
+      "anthropic.messages",
+      { usage: { input_tokens: 1000, output_tokens: 100, cache_read_input_tokens: 2000 } },
+      { usage: { input_tokens: 10, output_tokens: 100, speed: "fast" } },
+    );
+    await client.messages.create({ model: "claude-sonnet-5-5", max_tokens: 100, messages: user("hi") });
+    await client.messages.create({
+      model: "claude-opus-5-5",
+      max_tokens: 100,
+      messages: user("quick"),
+      speed: "fast" as const,
+    });
+    const [fast, sonnet] = await session.history();
+    // sonnet 5.5: $2 in, $10 out, $0.20 cache read per MTok
+    expect(sonnet?.actualUsd).toBeCloseTo(usd(1000, 2) + usd(100, 10) + usd(2000, 0.2), 9);
+    expect(sonnet?.priceSource?.layer).toBe("table");
+    // opus 5.5: $4 / $20 per MTok; fast mode 2x ($8 / $40)
+    expect(fast?.actualUsd).toBeCloseTo(usd(10, 8) + usd(100, 40), 9);
+  });
+
+  it("charges Claude Sonnet 4 above 200k input tokens at the long-context rates", async () => {
+    const { session, client } = wrapped({ budgetUsd: 50 });
+    fake().script(
+      "anthropic.messages",
+      { usage: { input_tokens: 150_000, output_tokens: 1000, cache_read_input_tokens: 60_000 } },
+      { usage: { input_tokens: 150_000, output_tokens: 1000, cache_read_input_tokens: 40_000 } },
+    );
+    for (const model of ["claude-sonnet-4-20250514", "claude-sonnet-4"]) {
+      await client.messages.create({ model, max_tokens: 1000, messages: user("long") });
+    }
+    const [under, over] = await session.history();
+    // 210k input in total (cache reads count toward the threshold): $6 / $22.50 / $0.60 per MTok
+    expect(over?.actualUsd).toBeCloseTo(usd(150_000, 6) + usd(1000, 22.5) + usd(60_000, 0.6), 9);
+    // 190k: the standard $3 / $15 / $0.30
+    expect(under?.actualUsd).toBeCloseTo(usd(150_000, 3) + usd(1000, 15) + usd(40_000, 0.3), 9);
   });
 
   it("refuses fast mode on a model whose fast-mode price is unknown", async () => {

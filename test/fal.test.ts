@@ -171,8 +171,9 @@ describe("fal: holds from the endpoint's price table, settles from billed units"
       operation: "fal-ai/gpt-image-1.5",
       params: { input: { prompt: "x", quality: "high", image_size: "1024x1024", num_images: 1 } },
     });
-    expect(low.costUsd).toBeCloseTo(0.009, 9);
-    expect(high.costUsd).toBeCloseTo(0.133, 9);
+    // + the one-byte prompt at $0.005 per 1,000 text tokens
+    expect(low.costUsd).toBeCloseTo(0.009 + 0.000005, 9);
+    expect(high.costUsd).toBeCloseTo(0.133 + 0.000005, 9);
   });
 
   it("refuses to wrap the same client twice and keeps the key out of history", async () => {

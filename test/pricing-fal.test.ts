@@ -26,7 +26,7 @@ const ROWS: Row[] = [
   ["fal-ai/flux-1/schnell", {}, "megapixel", 0.003],
   ["fal-ai/flux/dev/image-to-image", {}, "megapixel", 0.03],
   ["fal-ai/flux-1/dev/image-to-image", {}, "megapixel", 0.03],
-  ["fal-ai/flux-pro/v1.1", {}, "megapixel", 0.055],
+  ["fal-ai/flux-pro/v1.1", {}, "megapixel", 0.04],
   ["fal-ai/flux-pro/new", {}, "megapixel", 0.05],
   ["fal-ai/flux-pro", {}, "megapixel", 0.05],
   ["fal-ai/flux-lora", {}, "megapixel", 0.035],
@@ -119,6 +119,14 @@ const ROWS: Row[] = [
   ["fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video", { duration: "6" }, "video", 0.19],
   ["fal-ai/minimax/hailuo-2.3-fast/standard/image-to-video", { duration: "10" }, "video", 0.32],
   ["fal-ai/minimax/hailuo-2.3-fast/pro/image-to-video", {}, "video", 0.33],
+  ["fal-ai/gpt-image-1/text-to-image", { quality: "low", image_size: "1024x1024" }, "image", 0.011],
+  ["fal-ai/gpt-image-1/text-to-image", { quality: "low", image_size: "1536x1024" }, "image", 0.016],
+  ["fal-ai/gpt-image-1/text-to-image", { quality: "medium", image_size: "1024x1024" }, "image", 0.042],
+  ["fal-ai/gpt-image-1/text-to-image", { quality: "medium", image_size: "1024x1536" }, "image", 0.063],
+  ["fal-ai/gpt-image-1/text-to-image", { quality: "high", image_size: "1024x1024" }, "image", 0.167],
+  ["fal-ai/gpt-image-1/text-to-image", {}, "image", 0.25],
+  ["fal-ai/kling-video/v3/turbo/pro/text-to-video", {}, "second", 0.14],
+  ["fal-ai/kling-video/v3/turbo/pro/image-to-video", { duration: "15" }, "second", 0.14],
   ["fal-ai/minimax/video-01", {}, "video", 0.5],
   ["fal-ai/minimax/video-01/image-to-video", {}, "video", 0.5],
 ];
@@ -193,7 +201,7 @@ describe("fal endpoint ids match exactly", () => {
 
   it("never prices an endpoint as its prefix", () => {
     expect(falQuote("fal-ai/flux-pro/v1.1-ultra", {})?.perUnit).toBe(nano(0.06));
-    expect(falQuote("fal-ai/flux-pro/v1.1", {})?.perUnit).toBe(nano(0.055));
+    expect(falQuote("fal-ai/flux-pro/v1.1", {})?.perUnit).toBe(nano(0.04));
   });
 
   it("ignores surrounding whitespace", () => {
@@ -291,9 +299,37 @@ describe("falQuote: the worst case a request implies", () => {
     expect(falQuote("fal-ai/ideogram/v2", { num_images: 4 })).toMatchObject({ units: 1, amount: nano(0.08) });
   });
 
+  it("adds the prompt's text tokens on gpt-image endpoints, bounded by its UTF-8 bytes", () => {
+    const prompt = "a lighthouse at dusk, é"; // 23 characters, 24 bytes
+    const one = falQuote("fal-ai/gpt-image-1/text-to-image", {
+      quality: "low",
+      image_size: "1024x1024",
+      prompt,
+    });
+    // $0.002 per 1,000 tokens x 24 tokens at most
+    expect(one).toMatchObject({ units: 1, promptCost: 48_000, amount: nano(0.011) + 48_000 });
+    const edit = falQuote("fal-ai/gpt-image-1.5/edit", { quality: "low", image_size: "1024x1024", prompt });
+    expect(edit?.promptCost).toBe(120_000); // $0.005 per 1,000 x 24
+    expect(
+      falCostFromUnits("fal-ai/gpt-image-1/text-to-image", 2, {
+        quality: "low",
+        image_size: "1024x1024",
+        prompt,
+      }),
+    ).toBe(2 * nano(0.011) + 48_000);
+    // endpoints billed per unit only add nothing for a prompt
+    expect(falQuote("fal-ai/flux/dev", { prompt })?.promptCost).toBeUndefined();
+  });
+
   it("uses the documented default quality and size of gpt-image-1.5", () => {
     const quote = falQuote("fal-ai/gpt-image-1.5", { num_images: 2 });
-    expect(quote).toMatchObject({ quality: "high", size: "1024x1024", units: 2, amount: 2 * nano(0.133) });
+    expect(quote).toMatchObject({
+      quality: "high",
+      size: "1024x1024",
+      units: 2,
+      amount: 2 * nano(0.133),
+      promptCost: 0,
+    });
     expect(quote?.assumed).toEqual([
       `quality not set: fal's default "high"`,
       `image_size not set: fal's default "1024x1024"`,

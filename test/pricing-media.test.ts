@@ -319,7 +319,7 @@ describe("speech rows", () => {
   });
 
   it.each(["gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15", "gpt-4o-mini-tts-2025-03-20"])(
-    "%s: $0.60 text in, $12 audio out per MTok",
+    "%s: $0.60 text in, $12 audio out per MTok, $0.015 a minute when the tokens are unknown",
     (model) => {
       expect(speechPrice(model)).toEqual({
         model: "gpt-4o-mini-tts",
@@ -327,6 +327,7 @@ describe("speech rows", () => {
         inputPerMTok: nano(0.6),
         outputAudioPerMTok: nano(12),
         audioTokensPerSecond: 21,
+        perMinute: nano(0.015),
         source: expect.objectContaining({ layer: "media" }),
       });
     },

@@ -58,9 +58,9 @@ describe("model-name resolution (no substring traps)", () => {
   });
 
   it("never prices a newer version as the older one genai-prices matches by prefix", async () => {
-    // genai-prices 0.1.8 matches `claude-sonnet-5-5` with its `starts_with: claude-sonnet-5` rule.
-    await expect(price("claude-sonnet-5-5", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
-    await expect(price("claude-sonnet-5-5-20261001", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
+    // genai-prices 0.1.8 matches `claude-sonnet-5-7` with its `starts_with: claude-sonnet-5` rule.
+    await expect(price("claude-sonnet-5-7", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
+    await expect(price("claude-sonnet-5-7-20261001", "anthropic")).rejects.toBeInstanceOf(UnknownPriceError);
     expect((await price("claude-sonnet-5", "anthropic")).model).toBe("claude-sonnet-5");
     expect((await price("claude-opus-4-1", "anthropic")).model).toBe("claude-opus-4-1");
   });

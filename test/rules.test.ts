@@ -205,7 +205,8 @@ describe("rewrites", () => {
       input: { prompt: "x", quality: "high", image_size: "1024x1024", num_images: 1 } as { prompt: string },
     });
     expect(sentBody(fake())).toMatchObject({ quality: "low" });
-    expect(session.getTotalSpent()).toBeCloseTo(0.009, 9);
+    // low 1024x1024 $0.009, plus the one-byte prompt at $0.005 per 1,000 text tokens
+    expect(session.getTotalSpent()).toBeCloseTo(0.009 + 0.000005, 9);
   });
 
   it("treats a missing quality as the provider's default (gpt-image: auto, which may pick the dearest)", async () => {

@@ -13,6 +13,8 @@ import {
   reportCommand,
   status,
 } from "./commands.js";
+import { pricesUpdate } from "./prices-update.js";
+import { reconcileCommand } from "./reconcile.js";
 import { openStore, redact } from "./store.js";
 import { HELP, NotFoundError, UsageError } from "./usage.js";
 
@@ -39,6 +41,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         provider: { type: "string" },
         operation: { type: "string" },
         port: { type: "string" },
+        dir: { type: "string" },
+        genai: { type: "string" },
+        table: { type: "string" },
+        force: { type: "boolean", default: false },
+        "max-change": { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        "max-drift": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -49,7 +59,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const flags = values as Flags & { store?: string };
     const now = (io.now ?? Date.now)();
-    const needsStore = ["status", "history", "report", "budget", "panic", "dashboard"].includes(command);
+    const needsStore = ["status", "history", "report", "budget", "panic", "dashboard", "reconcile"].includes(
+      command,
+    );
     if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE);
     switch (command) {
       case "status":
@@ -68,8 +80,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         await panic(store as BudgetStore, args, flags, print, now);
         break;
       case "prices":
-        await prices(args[0], flags, print);
+        if (args[0] === "update" || args[0] === "diff") await pricesUpdate(args[0], values, io.env, print);
+        else await prices(args[0], flags, print);
         break;
+      case "reconcile":
+        return await reconcileCommand(store as BudgetStore, args[0], values, io, print);
       case "estimate":
         await estimate(flags, io, print);
         break;

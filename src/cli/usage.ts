@@ -20,8 +20,13 @@ Usage: spendguard <command> [options]   (--store sqlite:PATH | redis://HOST:PORT
   budget reset SESSION                   zero the current period's spend
   panic on|off [SESSION...]              every process sharing the store refuses from its next call
   prices [MODEL] [--provider P]          what spendguard charges, by layer; the cheapest provider of a media model
+  prices update|diff --dir DIR [--genai URL|PATH] [--table URL|PATH] [--max-change 2] [--force]
+                                         fetch, check and (update) write a price snapshot new sessions use
+  reconcile [DAY] [--from DAY --to DAY] [--provider openai,anthropic] [--max-drift 2%]
+                                         the ledger against the providers' cost reports (admin keys:
+                                         OPENAI_ADMIN_KEY / ANTHROPIC_ADMIN_KEY or keychain openai-admin / anthropic-admin)
   estimate --provider P --model M [--operation OP] < request.json
   keys set|delete|list [PROVIDER]        API keys in the OS keychain (set reads the key from a prompt or stdin)
   dashboard [--port N]                   the local dashboard on 127.0.0.1, behind a random access token
 
-Read commands take --json. Exit codes: 0 ok, 1 failed, 2 usage, 3 not found.`;
+Read commands take --json. Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 drift above --max-drift.`;

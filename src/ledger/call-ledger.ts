@@ -10,6 +10,7 @@ import {
 import { type Nano, nanoToUsd, usdToNano } from "../money.js";
 import type { ResolvedOptions, SessionOptions } from "../options.js";
 import { usageCost } from "../pricing/cost.js";
+import { BUNDLED_SNAPSHOT } from "../pricing/snapshot/types.js";
 import type { PriceCatalog } from "../pricing/types.js";
 import {
   checkModel,
@@ -21,7 +22,7 @@ import {
 } from "../rules/engine.js";
 import type { RequestFacts, RuleRequest } from "../rules/types.js";
 import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
-import type { CallFlag, CallRecord, CostEstimate, Usage } from "../types.js";
+import type { CallFlag, CallRecord, CostEstimate, PriceSource, Usage } from "../types.js";
 import { sizeHold } from "./hold-size.js";
 import type { Admission, AdmitContext, CallInfo, CallLedger, CallPlan, Outcome } from "./types.js";
 
@@ -79,6 +80,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       actualUsd: 0,
       tier: info.tier,
       stream: info.stream,
+      priceSnapshot: deps.catalog.snapshot,
+      costSource: "local",
       flags: [],
       ...(deps.tags && { tags: { ...deps.tags } }),
     };
@@ -209,6 +212,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         tier: plan.tier,
         stream: plan.stream,
         priceSource: plan.priceSource,
+        priceSnapshot: snapshotOf(plan.priceSource, deps.catalog),
+        costSource: "local",
         flags: plan.unpriced ? ["unpriced"] : [],
         ...(deps.tags && { tags: { ...deps.tags } }),
         ...(context.rewrites && context.rewrites.length > 0 && { rewrites: [...context.rewrites] }),
@@ -481,6 +486,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       tier: plan.tier,
       stream: false,
       priceSource: plan.priceSource,
+      priceSnapshot: snapshotOf(plan.priceSource, deps.catalog),
+      costSource: "local",
       flags: plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"],
       ...(requestId !== undefined && { requestId }),
     };
@@ -687,4 +694,9 @@ export function runCallback<T>(name: string, callback: ((arg: T) => void) | unde
 function emitCallbackWarning(name: string, error: unknown): void {
   const message = isSpendguardError(error) || error instanceof Error ? error.message : String(error);
   process.emitWarning(`spendguard: ${name} threw: ${message}`, { code: "SPENDGUARD_CALLBACK_ERROR" });
+}
+
+/** Media tables are bundled with the release; token prices come from the catalog's snapshot. */
+function snapshotOf(source: PriceSource | undefined, catalog: PriceCatalog): string {
+  return source?.layer === "media" ? BUNDLED_SNAPSHOT : catalog.snapshot;
 }

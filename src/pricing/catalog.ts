@@ -10,13 +10,19 @@ import {
   lookupGenai,
   tokenRates,
 } from "./genai-source.js";
+import { bundledTokenTable, type OwnTokenPrice, type TokenTable } from "./own-tokens.js";
 import { modelCandidates } from "./resolve-model.js";
 import { applyServiceTier } from "./service-tiers.js";
+import { BUNDLED_SNAPSHOT } from "./snapshot/types.js";
 import type { CatalogOptions, PriceCatalog, PriceOverride, Rate, TokenPrice } from "./types.js";
 
 export interface CatalogDependencies {
   /** Replaces the lazy `import("@pydantic/genai-prices")` (tests count or fake it). */
   loadGenaiPrices?: () => Promise<GenaiPrices>;
+  /** spendguard's own token prices (the bundled table, or a snapshot's); asked before genai-prices. */
+  loadTokenTable?: () => Promise<TokenTable>;
+  /** The version of the price data (recorded on every record as `priceSnapshot`). @default the bundled data */
+  snapshot?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,7 +48,7 @@ interface OverrideEntry {
 /**
  * The price catalog. Layers, first hit wins, each answer naming its layer in `source`:
  * 1. user overrides (`pricing`), used as they are for every service tier;
- * 2. the media table (images, seconds, characters): not built yet;
+ * 2. spendguard's own token table (models genai-prices does not know yet, corrections of its data);
  * 3. @pydantic/genai-prices, imported on first use (never at import time), through its own model matching;
  * 4. service tiers genai-prices does not encode (./service-tiers.ts);
  * 5. unknown: `UnknownPriceError`, or `fallbackModel`'s price flagged `unpriced`. Never $0, never the network.
@@ -56,6 +62,7 @@ export function createPriceCatalog(
   const overrides = indexOverrides(options.overrides ?? {});
   const fallbackModel = options.fallbackModel;
   const load = dependencies.loadGenaiPrices ?? loadGenaiPrices;
+  const loadTokens = dependencies.loadTokenTable ?? (async () => bundledTokenTable());
   const cache = new Map<string, CacheEntry>();
   let genai: Promise<GenaiPrices> | undefined;
 
@@ -78,27 +85,38 @@ export function createPriceCatalog(
 
   async function lookup(provider: string, model: string, at: Date, anyProvider: boolean): Promise<Lookup> {
     let source: GenaiPrices | undefined;
+    const ownTokens = await loadTokens();
     for (const candidate of modelCandidates(provider, model)) {
       const own = findOverride(provider, candidate);
       if (own !== undefined) return { price: overridePrice(provider, own, undefined), validity: "always" };
-      // Layer 2, the media table, answers here (after overrides, before genai-prices) once it exists.
+      const ownRow = ownTokens.find(provider, candidate);
+      if (ownRow !== undefined) return fromOwnTable(provider, ownRow);
       source ??= await genaiPrices();
       const match = lookupGenai(source, provider, candidate, at);
       if (match === undefined) continue;
-      return fromGenai(provider, match, source);
+      return fromGenai(provider, match, source, ownTokens);
     }
     if (anyProvider) {
+      const ownRow = ownTokens.findAny(model);
+      if (ownRow !== undefined) return fromOwnTable(provider, ownRow);
       source ??= await genaiPrices();
       const match = lookupGenai(source, undefined, model.trim().toLowerCase(), at);
-      if (match !== undefined) return fromGenai(provider, match, source);
+      if (match !== undefined) return fromGenai(provider, match, source, ownTokens);
     }
     return { price: undefined };
   }
 
-  function fromGenai(provider: string, match: GenaiMatch, source: GenaiPrices): Lookup {
+  function fromGenai(
+    provider: string,
+    match: GenaiMatch,
+    source: GenaiPrices,
+    ownTokens: TokenTable,
+  ): Lookup {
     const onResolved = findOverride(provider, match.modelId);
     if (onResolved !== undefined)
       return { price: overridePrice(provider, onResolved, match), validity: "always" };
+    const corrected = ownTokens.find(match.providerId, match.modelId);
+    if (corrected !== undefined) return fromOwnTable(provider, corrected);
     const rates = tokenRates(match.price);
     if (rates === undefined) {
       const units = Object.keys(match.price).join(", ") || "nothing";
@@ -120,6 +138,24 @@ export function createPriceCatalog(
     if (limit !== undefined) price.maxOutputTokens = limit.maxOutputTokens;
     if (match.contextWindow !== undefined) price.contextWindow = match.contextWindow;
     return { price, validity: match.validity };
+  }
+
+  function fromOwnTable(provider: string, own: OwnTokenPrice): Lookup {
+    const { row, rates, detail } = own;
+    const overridden = findOverride(provider, row.model.toLowerCase());
+    if (overridden !== undefined)
+      return { price: overridePrice(provider, overridden, undefined), validity: "always" };
+    const price: TokenPrice = {
+      provider,
+      model: row.model,
+      tier: "standard",
+      ...rates,
+      source: { layer: "table", detail },
+    };
+    const maxOutputTokens = row.maxOutputTokens ?? modelLimit(row.provider, row.model)?.maxOutputTokens;
+    if (maxOutputTokens !== undefined) price.maxOutputTokens = maxOutputTokens;
+    if (row.contextWindow !== undefined) price.contextWindow = row.contextWindow;
+    return { price, validity: "always" };
   }
 
   async function resolve(
@@ -192,7 +228,7 @@ export function createPriceCatalog(
     return price;
   }
 
-  return { tokenPrice, cachedTokenPrice };
+  return { tokenPrice, cachedTokenPrice, snapshot: dependencies.snapshot ?? BUNDLED_SNAPSHOT };
 }
 
 function overridePrice(provider: string, entry: OverrideEntry, match: GenaiMatch | undefined): TokenPrice {

@@ -39,8 +39,10 @@ export interface FalQuote {
   /** Images, megapixels, seconds, videos or requests. */
   units: number;
   perUnit: Nano;
-  /** units x perUnit: the most the request can cost. */
+  /** units x perUnit, plus `promptUsd`: the most the request can cost. */
   amount: Nano;
+  /** The charge for the prompt's text tokens, on endpoints that bill them (bounded by its UTF-8 bytes). */
+  promptCost?: Nano;
   quality?: string;
   /** The priced size: an `image_size` tier, or WxH of a megapixel endpoint's images. */
   size?: string;
@@ -394,15 +396,17 @@ export function falQuote(endpointId: string, input: Input = {}): FalQuote | unde
   const assumed: string[] = [];
   const tiers = resolveTiers(entry, input, assumed);
   const { units, size } = requestUnits(entry, input, assumed);
+  const prompt = promptCost(entry.row, input);
   const quote: FalQuote = {
     endpoint: entry.id,
     unit: entry.row.unit,
     units,
     perUnit: tiers.perUnit,
-    amount: units * tiers.perUnit,
+    amount: units * tiers.perUnit + (prompt ?? 0),
     source: entry.source,
     assumed,
   };
+  if (prompt !== undefined) quote.promptCost = prompt;
   const quality = tiers.byInput.quality;
   if (quality !== undefined) quote.quality = quality;
   const tieredSize = tiers.byInput.image_size;
@@ -422,7 +426,17 @@ export function falCostFromUnits(endpointId: string, billableUnits: number, inpu
   const entry = lookup(endpointId);
   if (!entry || !Number.isFinite(billableUnits) || billableUnits < 0) return undefined;
   const perUnit = input ? resolveTiers(entry, input, undefined).perUnit : entry.dearest;
-  return roundTo(perUnit * billableUnits, "nearest");
+  return roundTo(perUnit * billableUnits, "nearest") + (promptCost(entry.row, input ?? {}) ?? 0);
+}
+
+const utf8 = new TextEncoder();
+
+/** The prompt's text-token charge, bounded by its UTF-8 bytes; undefined on endpoints that bill none. */
+function promptCost(row: FalEndpointRow, input: Input): Nano | undefined {
+  if (row.promptTokensPerThousandUsd === undefined) return undefined;
+  const prompt = typeof input.prompt === "string" ? input.prompt : "";
+  const tokens = utf8.encode(prompt).byteLength;
+  return roundTo((tokens * usdToNano(row.promptTokensPerThousandUsd, "up")) / 1000, "up");
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

@@ -44,6 +44,8 @@ export type SpeechPrice =
       inputPerMTok: Nano;
       outputAudioPerMTok: Nano;
       audioTokensPerSecond: number;
+      /** OpenAI's per-minute estimate: the rate for audio measured in seconds whose tokens are unknown. */
+      perMinute?: Nano;
       source: PriceSource;
     };
 
@@ -351,6 +353,7 @@ const SPEECH = new Map(
         inputPerMTok: up(row.inputPerMTokUsd ?? 0),
         outputAudioPerMTok: up(row.outputAudioPerMTokUsd ?? 0),
         audioTokensPerSecond: row.audioTokensPerSecond ?? 0,
+        ...(row.perMinuteUsd !== undefined && { perMinute: up(row.perMinuteUsd) }),
         source,
       },
     ];

@@ -65,4 +65,6 @@ export interface PriceCatalog {
   tokenPrice(provider: string, model: string, tier: ServiceTier, at?: Date): Promise<TokenPrice>;
   /** The price `tokenPrice` would answer, when it is already resolved and cached (the no-await fast path). */
   cachedTokenPrice(provider: string, model: string, tier: ServiceTier, at?: Date): TokenPrice | undefined;
+  /** The version of the price data this catalog answers from: a snapshot's, or `bundled-<date>`. */
+  readonly snapshot: string;
 }

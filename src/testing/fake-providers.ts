@@ -8,6 +8,7 @@ import {
   type AnthropicModelsReply,
   anthropicRoutes,
 } from "./fake-anthropic.js";
+import { type CostReportReply, costReportRoutes } from "./fake-cost-reports.js";
 import {
   createFalWiring,
   type FakeFalWiring,
@@ -133,6 +134,8 @@ export interface FakeReplies {
   "minimax.video.query": MiniMaxReply;
   "minimax.files": MiniMaxReply;
   "minimax.tts": MiniMaxTtsReply;
+  "openai.costs": CostReportReply;
+  "anthropic.costReport": CostReportReply;
 }
 
 export type FakeRouteName = keyof FakeReplies;
@@ -262,6 +265,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     ...openaiResponsesRoutes(),
     ...openaiMediaRoutes(),
     ...openaiMiscRoutes(),
+    ...costReportRoutes(),
   ];
   const queues = new Map<FakeRouteName, FakeReplySource<FakeReply>[]>();
   const defaults = new Map<FakeRouteName, FakeReplySource<FakeReply>>();

@@ -11,6 +11,7 @@ export {
   DEFAULT_ANTHROPIC_CONTENT,
   DEFAULT_ANTHROPIC_THINKING,
 } from "./fake-anthropic.js";
+export type { CostReportReply, FakeCostLine } from "./fake-cost-reports.js";
 export {
   DEFAULT_FAL_OUTPUT,
   FAL_IMAGE_SIZES,

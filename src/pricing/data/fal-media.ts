@@ -68,6 +68,11 @@ export interface FalEndpointRow {
   noSizeInput?: true;
   /** second: the durations the endpoint accepts. */
   durations?: FalDurations;
+  /**
+   * A charge per 1,000 tokens of the request's `prompt` on top of the units (fal's gpt-image endpoints). The
+   * prompt's tokens are bounded by its UTF-8 bytes (no tokenizer gives more tokens than bytes).
+   */
+  promptTokensPerThousandUsd?: number;
   source: MediaSource;
   note?: string;
 }
@@ -153,8 +158,7 @@ const GPT_IMAGE_15_SOURCE: MediaSource = {
 };
 
 const GPT_IMAGE_TEXT_TOKENS =
-  "also bills prompt text at $0.005 / 1k input tokens and the model's reasoning at $0.010 / 1k output text " +
-  "tokens, not included here (a 4,000-character prompt is about $0.005)";
+  "also bills the model's reasoning at $0.010 / 1k output text tokens, which no request states: not included";
 
 export const FAL_ENDPOINTS: readonly FalEndpointRow[] = [
   // ------------------------------------------------------------------------------------------ per megapixel
@@ -207,16 +211,16 @@ export const FAL_ENDPOINTS: readonly FalEndpointRow[] = [
   {
     endpoints: ["fal-ai/flux-pro/v1.1"],
     unit: "megapixel",
-    usd: 0.055,
+    usd: 0.04,
     imagesInput: "num_images",
     defaultSize: "landscape_4_3",
     source: {
       url: model("fal-ai/flux-pro/v1.1"),
-      asOf: "2026-05",
+      asOf: "2026-12-04",
       evidence:
-        "no stored copy of fal's page; a fal-based skill table (skillspool.org) gives $0.055 / MP, runflow.io " +
-        "(2026-03) $0.04 / MP, lumenfall.ai, MeshAgent's fal table and oauth.openai-hk.com $0.04, Black Forest " +
-        "Labs $0.04 / image: the higher is kept",
+        "fal's pricing for FLUX1.1 [pro] is $0.04 / MP (as runflow.io 2026-03, lumenfall.ai, MeshAgent's fal table, " +
+        "oauth.openai-hk.com and Black Forest Labs' own $0.04 / image, and APIYI's 2026 list quoting the official " +
+        "$0.04); only a fal-based skill table (skillspool.org) said $0.055, which was kept until 2026-12-04",
     },
   },
   {
@@ -373,6 +377,7 @@ export const FAL_ENDPOINTS: readonly FalEndpointRow[] = [
       { input: "image_size", tiers: ["1024x1024", "1536x1024", "1024x1536"], default: "1024x1024" },
     ],
     source: GPT_IMAGE_15_SOURCE,
+    promptTokensPerThousandUsd: 0.005,
     note: GPT_IMAGE_TEXT_TOKENS,
   },
   {
@@ -386,7 +391,39 @@ export const FAL_ENDPOINTS: readonly FalEndpointRow[] = [
       ...GPT_IMAGE_15_SOURCE,
       evidence: `${GPT_IMAGE_15_SOURCE.evidence}; no separate page for /edit was found: priced as generation`,
     },
+    promptTokensPerThousandUsd: 0.005,
     note: `${GPT_IMAGE_TEXT_TOKENS}; input images may add image input tokens`,
+  },
+  {
+    endpoints: ["fal-ai/gpt-image-1/text-to-image"],
+    unit: "image",
+    usd: {
+      "low|1024x1024": 0.011,
+      "low|1536x1024": 0.016,
+      "low|1024x1536": 0.016,
+      "medium|1024x1024": 0.042,
+      "medium|1536x1024": 0.063,
+      "medium|1024x1536": 0.063,
+      "high|1024x1024": 0.167,
+      "high|1536x1024": 0.25,
+      "high|1024x1536": 0.25,
+    },
+    imagesInput: "num_images",
+    // `auto` (the default) lets the model pick: priced at the dearest size and quality.
+    dimensions: [
+      { input: "quality", tiers: ["low", "medium", "high"] },
+      { input: "image_size", tiers: ["1024x1024", "1536x1024", "1024x1536"] },
+    ],
+    promptTokensPerThousandUsd: 0.002,
+    source: {
+      url: llms("fal-ai/gpt-image-1/text-to-image"),
+      asOf: "2026-12-04",
+      evidence:
+        "fal llms.txt (undated; read 2026-12-04): $0.002 per 1,000 input text tokens; low $0.011 for 1024x1024 or " +
+        "$0.016 for any other size, medium $0.042 / $0.063, high $0.167 / $0.25 per output image; the total " +
+        "rounded up to the nearest cent",
+    },
+    note: "fal rounds each request's total up to the nearest cent: up to $0.01 more than this table",
   },
   {
     endpoints: ["fal-ai/nano-banana", "fal-ai/nano-banana/edit"],
@@ -537,6 +574,22 @@ export const FAL_ENDPOINTS: readonly FalEndpointRow[] = [
         "fal playground: $0.112 (audio off) or $0.168 (audio on) per second, $0.196 with voice control; the same " +
         "in fal's Kling 3.0 Pro guide (last updated 2026-06-14) for its text-to-video endpoint. A fal skill note " +
         "(keigit.com, 2026-05-01) lists $0.224 / s: fal's own page is kept",
+    },
+  },
+  {
+    endpoints: [
+      "fal-ai/kling-video/v3/turbo/pro/text-to-video",
+      "fal-ai/kling-video/v3/turbo/pro/image-to-video",
+    ],
+    unit: "second",
+    usd: 0.14,
+    durations: KLING_V3_SECONDS,
+    source: {
+      url: llms("fal-ai/kling-video/v3/turbo/pro/text-to-video"),
+      asOf: "2026-12-04",
+      evidence:
+        "fal llms.txt for both endpoints (undated; read 2026-12-04): $0.14 for every second of video, a 5s video " +
+        "$0.70; durations 3 to 15 s, default 5; muapi.ai lists the same $0.14 / s",
     },
   },
   {

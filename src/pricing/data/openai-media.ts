@@ -272,6 +272,11 @@ export interface SpeechRow {
    * tokens for 268 s = 20.1 a second (sanand0/blog, 2025-11-02).
    */
   audioTokensPerSecond?: number;
+  /**
+   * USD per minute of audio, OpenAI's own estimate for a token-billed model: what audio whose token count is
+   * unknown (measured in seconds from an uncompressed response) is charged at.
+   */
+  perMinuteUsd?: number;
   source: MediaSource;
 }
 
@@ -299,6 +304,7 @@ export const OPENAI_SPEECH: readonly SpeechRow[] = [
     inputPerMTokUsd: 0.6,
     outputAudioPerMTokUsd: 12,
     audioTokensPerSecond: 21,
+    perMinuteUsd: 0.015,
     source: {
       url: modelPage("gpt-4o-mini-tts"),
       asOf: "2026-11",

@@ -38,7 +38,11 @@ export const ANTHROPIC_FAST_MODE: {
     "claude-opus-4-7": 6,
     "claude-opus-4-8": 2,
     "claude-opus-5": 2,
+    // Read 2026-12-04: fast mode is GA on Opus 5.5 at 2x ($8 / $40 per MTok: docs.litellm.ai/blog/claude_opus_5_5,
+    // apidog.com Sonnet 5.5 pricing table). Fable 5.2 and Mythos 5.2 also have fast mode, but no price for it was
+    // found: they stay refused in fast mode (genai-prices 0.1.8 does not know either model anyway).
+    "claude-opus-5-5": 2,
   },
   source: "https://platform.claude.com/docs/en/build-with-claude/fast-mode (pricing section)",
-  asOf: "2026-11",
+  asOf: "2026-12-04",
 };

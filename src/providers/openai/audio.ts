@@ -162,6 +162,12 @@ export const speech: Operation<SpeechPlan> = {
 function speechCost(price: SpeechPrice, usage: Usage): Nano {
   if (price.kind === "characters")
     return mulDiv(usage.characters ?? 0, price.perMillionCharacters, PER_MTOK, "nearest");
+  // Seconds measured from uncompressed audio, no token count: the text tokens plus OpenAI's per-minute rate.
+  if (usage.seconds !== undefined && price.perMinute !== undefined)
+    return (
+      mulDiv(usage.inputTokens, price.inputPerMTok, PER_MTOK, "nearest") +
+      Math.round((usage.seconds * price.perMinute) / 60)
+    );
   return (
     mulDiv(usage.inputTokens, price.inputPerMTok, PER_MTOK, "nearest") +
     mulDiv(usage.outputTokens, price.outputAudioPerMTok, PER_MTOK, "nearest")
