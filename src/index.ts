@@ -18,6 +18,7 @@ export type {
   ResolvedApiKey,
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
+export type { AdmitEvent, CallObserver, RefuseEvent, SettleEvent } from "./ledger/types.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
@@ -72,6 +73,8 @@ export type {
   SettleResult,
   UpdateRequest,
 } from "./stores/types.js";
+export type { OpenTelemetryOptions } from "./telemetry/index.js";
+export { openTelemetry } from "./telemetry/index.js";
 export type {
   BudgetSummary,
   CallFlag,

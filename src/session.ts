@@ -12,6 +12,7 @@ import {
 import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
+import { notifyObservers } from "./ledger/observers.js";
 import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
 import {
@@ -200,6 +201,7 @@ export class BudgetedSession {
       warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
       isClosed: () => this.#closed,
       track: (promise) => this.#track(promise),
+      ...(options.observers && { observers: [...options.observers] }),
     });
     // So that tools reading the store (the CLI, the dashboard) can list this budget; listing is not enforcement.
     this.#store
@@ -617,8 +619,11 @@ export class BudgetedSession {
       remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
       budget: nanoToUsd(balance.limit),
       utilizationPercent: utilization(balance),
+      ...(balance.key !== this.id && { period: balance.key.slice(this.id.length + 1) }),
     };
     runCallback("onWarning", this.#settings.onWarning, event);
+    const observers = this.#settings.observers;
+    if (observers && observers.length > 0) notifyObservers(observers, "onWarning", event);
   }
 
   #track(promise: Promise<unknown>): void {

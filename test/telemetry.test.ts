@@ -1,0 +1,424 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { createFalClient } from "@fal-ai/client";
+import { context, metrics, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  MeterProvider,
+  MetricReader,
+} from "@opentelemetry/sdk-metrics";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BudgetExceededError, BudgetedSession, openTelemetry, type SessionOptions } from "../src/index.js";
+import { usdToNano } from "../src/money.js";
+import { loadOpenTelemetryApi } from "../src/telemetry/index.js";
+import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
+
+const fake = sharedFakeProviders();
+
+class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const exporter = new InMemorySpanExporter();
+const reader = new TestReader();
+const contextManager = new AsyncLocalStorageContextManager();
+
+beforeAll(() => {
+  contextManager.enable();
+  context.setGlobalContextManager(contextManager);
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+});
+
+afterAll(() => {
+  trace.disable();
+  metrics.disable();
+  context.disable();
+});
+
+beforeEach(() => exporter.reset());
+
+function session(options: Partial<SessionOptions> = {}) {
+  return new BudgetedSession({ budgetUsd: 5, observers: [openTelemetry()], ...options });
+}
+
+/** spendguard's spans (the Anthropic SDK makes its own `anthropic.messages.create` span too). */
+function ours(): ReadableSpan[] {
+  return exporter.getFinishedSpans().filter((span) => span.instrumentationScope.name === "spendguard");
+}
+
+function onlySpan(): ReadableSpan {
+  const spans = ours();
+  expect(spans).toHaveLength(1);
+  return spans[0] as ReadableSpan;
+}
+
+/** A metric's data points from the reader, as { attributes, value } (histograms: their sum and count). */
+async function points(name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> {
+  const { resourceMetrics } = (await reader.collect()) as CollectionResult;
+  const found = resourceMetrics.scopeMetrics
+    .flatMap((scope) => scope.metrics)
+    .find((metric) => metric.descriptor.name === name);
+  return (found?.dataPoints ?? []).map((point) => ({
+    attributes: { ...point.attributes },
+    value:
+      typeof point.value === "number"
+        ? point.value
+        : { sum: (point.value as { sum: number }).sum, count: (point.value as { count: number }).count },
+  }));
+}
+
+describe("OpenTelemetry spans", () => {
+  it("a chat call: one client span `chat gpt-4o` with the GenAI attributes, cost to the nano-dollar", async () => {
+    const guarded = session({ id: "otel-chat" });
+    const client = guarded.wrap(openaiClient(fake));
+    fake.script("openai.chat", {
+      id: "chatcmpl-otel-1",
+      model: "gpt-4o-2024-08-06",
+      usage: {
+        prompt_tokens: 1200,
+        completion_tokens: 300,
+        prompt_tokens_details: { cached_tokens: 1024 },
+      },
+    });
+    await client.chat.completions.create({ model: "gpt-4o", max_tokens: 400, messages: user("hello") });
+    const [record] = await guarded.history();
+    const span = onlySpan();
+    expect(span.name).toBe("chat gpt-4o");
+    expect(span.kind).toBe(2); // CLIENT
+    expect(span.status.code).toBe(0); // UNSET: a successful call
+    // gpt-4o: $2.50 input, $1.25 cached input, $10 output per MTok
+    const cost = (176 * 2.5 + 1024 * 1.25 + 300 * 10) / 1e6;
+    expect(usdToNano(record?.actualUsd ?? 0)).toBe(usdToNano(cost));
+    expect(span.attributes).toEqual({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o",
+      "gen_ai.request.max_tokens": 400,
+      "gen_ai.response.model": "gpt-4o-2024-08-06",
+      "gen_ai.response.id": "chatcmpl-otel-1",
+      "gen_ai.usage.input_tokens": 1200,
+      "gen_ai.usage.output_tokens": 300,
+      "gen_ai.usage.cache_read.input_tokens": 1024,
+      "gen_ai.usage.cost": record?.actualUsd,
+      "gen_ai.usage.cost.amount": record?.actualUsd,
+      "gen_ai.usage.cost.currency": "USD",
+      "gen_ai.usage.cost.source": "local",
+      "spendguard.session.id": "otel-chat",
+      "spendguard.call.id": record?.id,
+      "spendguard.tier": "standard",
+      "spendguard.stream": false,
+      "spendguard.estimate.usd": record?.estimatedUsd,
+      "spendguard.hold.usd": record?.heldUsd,
+      "spendguard.remaining.usd": 5 - (record?.actualUsd ?? 0),
+      "spendguard.outcome": "settled",
+      // The scripted 1,200 prompt tokens are far more than "hello" counts locally: the hold was short.
+      "spendguard.flags": ["overspend"],
+      "spendguard.usage.source": "usage",
+      "spendguard.price.source": record?.priceSource?.detail,
+    });
+    expect(usdToNano(span.attributes["gen_ai.usage.cost"] as number)).toBe(usdToNano(cost));
+  });
+
+  it("a stream: the span ends when the stream settles, with the streamed usage", async () => {
+    const guarded = session({ id: "otel-stream" });
+    const client = guarded.wrap(openaiClient(fake));
+    fake.script("openai.chat", { usage: { prompt_tokens: 50, completion_tokens: 20 } });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      max_tokens: 100,
+      messages: user("stream please"),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(ours()).toHaveLength(0); // open while the stream runs
+    for await (const _chunk of stream) {
+      // drain
+    }
+    await guarded.close();
+    const [record] = await guarded.history();
+    const span = onlySpan();
+    expect(span.name).toBe("chat gpt-4o-mini");
+    expect(span.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "spendguard.stream": true,
+      "gen_ai.usage.input_tokens": 50,
+      "gen_ai.usage.output_tokens": 20,
+      "gen_ai.usage.cost": record?.actualUsd,
+      "spendguard.outcome": "settled",
+    });
+    expect(record?.actualUsd).toBeCloseTo((50 * 0.15 + 20 * 0.6) / 1e6, 15);
+  });
+
+  it("a cached Anthropic call: cache reads and creations in their own attributes, input as the total", async () => {
+    const guarded = session({ id: "otel-anthropic" });
+    const client = guarded.wrap(
+      new Anthropic({ apiKey: "sk-ant-test-secret", baseURL: fake.anthropic.baseURL, maxRetries: 0 }),
+    );
+    fake.script("anthropic.messages", {
+      usage: {
+        input_tokens: 100,
+        cache_read_input_tokens: 50_000,
+        cache_creation_input_tokens: 2_000,
+        output_tokens: 300,
+      },
+    });
+    const message = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 400,
+      messages: user("hi"),
+    });
+    const [record] = await guarded.history();
+    const span = onlySpan();
+    expect(span.name).toBe("chat claude-sonnet-4-5");
+    const cost = (100 * 3 + 50_000 * 0.3 + 2_000 * 3.75 + 300 * 15) / 1e6;
+    expect(usdToNano(span.attributes["gen_ai.usage.cost"] as number)).toBe(usdToNano(cost));
+    expect(span.attributes).toMatchObject({
+      "gen_ai.provider.name": "anthropic",
+      "gen_ai.request.model": "claude-sonnet-4-5",
+      "gen_ai.request.max_tokens": 400,
+      "gen_ai.response.id": message.id,
+      "gen_ai.usage.input_tokens": 52_100,
+      "gen_ai.usage.cache_read.input_tokens": 50_000,
+      "gen_ai.usage.cache_creation.input_tokens": 2_000,
+      "gen_ai.usage.output_tokens": 300,
+      "gen_ai.usage.cost": record?.actualUsd,
+    });
+  });
+
+  it("a refusal: a span with error status and a `spendguard.refused` event, no cost, nothing sent", async () => {
+    const guarded = session({ id: "otel-refusal", budgetUsd: 0.000001 });
+    const client = guarded.wrap(openaiClient(fake));
+    const refused = client.chat.completions.create({
+      model: "gpt-4o",
+      max_tokens: 4000,
+      messages: user("too dear"),
+    });
+    await expect(refused).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(fake.requests).toHaveLength(0);
+    const span = onlySpan();
+    expect(span.name).toBe("chat gpt-4o");
+    expect(span.status).toMatchObject({ code: 2 });
+    expect(span.status.message).toMatch(/budget/i);
+    expect(span.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "gpt-4o",
+      "spendguard.outcome": "blocked",
+      "error.type": "budget_exceeded",
+      "spendguard.refusal.code": "budget_exceeded",
+      "spendguard.hold.usd": 0,
+    });
+    for (const name of ["gen_ai.usage.cost", "gen_ai.usage.cost.amount", "gen_ai.usage.input_tokens"])
+      expect(span.attributes).not.toHaveProperty(name);
+    expect(span.events.map((event) => event.name)).toEqual(["spendguard.refused"]);
+    expect(span.events[0]?.attributes).toMatchObject({ "spendguard.refusal.code": "budget_exceeded" });
+  });
+
+  it("a fal image: `generate_content fal-ai/flux/dev`, the cost of the billed units", async () => {
+    const fal = BudgetedSession.fal<ReturnType<typeof createFalClient>>({
+      budgetUsd: 1,
+      id: "otel-fal",
+      observers: [openTelemetry()],
+      clientConfig: fake.fal.config(),
+      createFalClient,
+    });
+    fake.script("fal.queue", { billableUnits: 1 });
+    await fal.subscribe("fal-ai/flux/dev", {
+      input: { prompt: "a lighthouse", image_size: "square_hd", num_images: 2 } as { prompt: string },
+    });
+    const [record] = await fal.session.history();
+    const span = onlySpan();
+    expect(span.name).toBe("generate_content fal-ai/flux/dev");
+    expect(span.attributes).toMatchObject({
+      "gen_ai.operation.name": "generate_content",
+      "gen_ai.provider.name": "fal",
+      "gen_ai.request.model": "fal-ai/flux/dev",
+      "gen_ai.usage.cost": 0.025,
+      "gen_ai.usage.cost.currency": "USD",
+      "spendguard.outcome": "settled",
+    });
+    expect(record?.actualUsd).toBe(0.025);
+  });
+
+  it('`spans: "active"` puts the attributes on the span already active for the call instead of nesting one', async () => {
+    const guarded = session({ id: "otel-active", observers: [openTelemetry({ spans: "active" })] });
+    const client = guarded.wrap(openaiClient(fake));
+    const tracer = trace.getTracer("the-sdk-instrumentation");
+    await tracer.startActiveSpan("openai.chat", async (outer) => {
+      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+      outer.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    const span = spans[0] as ReadableSpan;
+    expect(span.name).toBe("openai.chat");
+    expect(span.attributes).toMatchObject({
+      "gen_ai.request.model": "gpt-4o-mini",
+      "spendguard.outcome": "settled",
+    });
+    expect(span.attributes["gen_ai.usage.cost"]).toBeGreaterThan(0);
+  });
+
+  it("the own span is a child of the span active when the call was made", async () => {
+    const client = session({ id: "otel-child" }).wrap(openaiClient(fake));
+    const tracer = trace.getTracer("app");
+    await tracer.startActiveSpan("agent step", async (outer) => {
+      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+      outer.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    const call = spans.find((span) => span.name === "chat gpt-4o-mini");
+    const outer = spans.find((span) => span.name === "agent step");
+    expect(call?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
+    expect(call?.spanContext().traceId).toBe(outer?.spanContext().traceId);
+  });
+
+  it("a failed call: error status, error.type the HTTP status, cost 0", async () => {
+    const client = session({ id: "otel-failed" }).wrap(openaiClient(fake));
+    fake.script("openai.chat", { status: 400 });
+    await expect(
+      client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") }),
+    ).rejects.toThrow();
+    const span = onlySpan();
+    expect(span.status.code).toBe(2);
+    expect(span.attributes).toMatchObject({ "spendguard.outcome": "failed", "gen_ai.usage.cost": 0 });
+    expect(span.attributes["error.type"]).toBeDefined();
+  });
+
+  it("an observer that throws never fails the call", async () => {
+    const guarded = new BudgetedSession({
+      budgetUsd: 1,
+      observers: [
+        {
+          onAdmit: () => {
+            throw new Error("boom");
+          },
+        },
+      ],
+    });
+    const client = guarded.wrap(openaiClient(fake));
+    await expect(
+      client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") }),
+    ).resolves.toBeDefined();
+    expect(guarded.getTotalSpent()).toBeGreaterThan(0);
+  });
+});
+
+describe("OpenTelemetry metrics", () => {
+  it("token usage by type, duration, cost by session/provider/model, refusals by code, budget gauges", async () => {
+    const guarded = session({ id: "otel-metrics", budgetUsd: 1 });
+    const client = guarded.wrap(openaiClient(fake));
+    fake.script("openai.chat", { usage: { prompt_tokens: 700, completion_tokens: 70 } });
+    await client.chat.completions.create({ model: "gpt-4.1-mini", max_tokens: 100, messages: user("m") });
+    await expect(
+      client.chat.completions.create({ model: "gpt-4.1-mini", max_tokens: 2_000_000, messages: user("m") }),
+    ).rejects.toThrow();
+    const [, settled] = await guarded.history(); // newest first
+    const model = {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4.1-mini",
+    };
+    const tokenPoints = (await points("gen_ai.client.token.usage")).filter(
+      (point) => point.attributes["gen_ai.request.model"] === "gpt-4.1-mini",
+    );
+    expect(tokenPoints).toEqual([
+      {
+        attributes: { ...model, "gen_ai.response.model": "gpt-4.1-mini", "gen_ai.token.type": "input" },
+        value: { sum: 700, count: 1 },
+      },
+      {
+        attributes: { ...model, "gen_ai.response.model": "gpt-4.1-mini", "gen_ai.token.type": "output" },
+        value: { sum: 70, count: 1 },
+      },
+    ]);
+    const durations = (await points("gen_ai.client.operation.duration")).filter(
+      (point) => point.attributes["gen_ai.request.model"] === "gpt-4.1-mini",
+    );
+    expect(durations).toHaveLength(1);
+    expect(durations[0]?.value).toMatchObject({ count: 1 });
+    const cost = (await points("spendguard.cost")).filter(
+      (point) => point.attributes["spendguard.session.id"] === "otel-metrics",
+    );
+    expect(cost).toEqual([
+      {
+        attributes: {
+          "spendguard.session.id": "otel-metrics",
+          "gen_ai.provider.name": "openai",
+          "gen_ai.request.model": "gpt-4.1-mini",
+        },
+        value: settled?.actualUsd,
+      },
+    ]);
+    const refusals = (await points("spendguard.refusals")).filter(
+      (point) => point.attributes["spendguard.session.id"] === "otel-metrics",
+    );
+    expect(refusals).toEqual([
+      {
+        attributes: {
+          "spendguard.session.id": "otel-metrics",
+          "error.type": "budget_exceeded",
+          "gen_ai.provider.name": "openai",
+        },
+        value: 1,
+      },
+    ]);
+    const spent = (await points("spendguard.budget.spent")).find(
+      (point) => point.attributes["spendguard.budget.id"] === "otel-metrics",
+    );
+    expect(spent?.value).toBe(guarded.getTotalSpent());
+    const remaining = (await points("spendguard.budget.remaining")).find(
+      (point) => point.attributes["spendguard.budget.id"] === "otel-metrics",
+    );
+    expect(remaining?.value).toBe(guarded.getRemainingBudget());
+  });
+});
+
+describe("without OpenTelemetry", () => {
+  it("is a no-op when @opentelemetry/api is not installed", async () => {
+    const missing = () => {
+      throw Object.assign(new Error("Cannot find module '@opentelemetry/api'"), { code: "MODULE_NOT_FOUND" });
+    };
+    expect(loadOpenTelemetryApi(missing)).toBeUndefined();
+    expect(loadOpenTelemetryApi()).toBeDefined();
+  });
+
+  it("makes no span and records no cost when no SDK is registered", async () => {
+    trace.disable();
+    metrics.disable();
+    try {
+      const guarded = session({ id: "otel-none" });
+      const client = guarded.wrap(openaiClient(fake));
+      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+      expect(guarded.getTotalSpent()).toBeGreaterThan(0);
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+      expect(
+        (await points("spendguard.cost")).filter(
+          (p) => p.attributes["spendguard.session.id"] === "otel-none",
+        ),
+      ).toEqual([]);
+    } finally {
+      trace.setGlobalTracerProvider(
+        new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+      );
+    }
+  });
+
+  it("rejects bad options with a typed error naming the option", () => {
+    expect(() => openTelemetry({ spans: "nested" as never })).toThrow(/`spans`.*"own", "active" or "none"/);
+    expect(() => new BudgetedSession({ budgetUsd: 1, observers: "otel" as never })).toThrow(/`observers`/);
+  });
+});
