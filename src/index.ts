@@ -1,3 +1,11 @@
+export type {
+  Alert,
+  LargeHoldAlert,
+  ThresholdAlert,
+  WebhookAlertOptions,
+  WebhookAlerts,
+} from "./alerts/index.js";
+export { webhookAlerts } from "./alerts/index.js";
 export type { RuleViolationCode, SpendguardErrorCode } from "./errors.js";
 export {
   BudgetExceededError,
