@@ -48,6 +48,7 @@ export {
 } from "./report/budgets.js";
 export type { ImagePriceRow } from "./report/prices.js";
 export { imagePriceComparison, mediaModels } from "./report/prices.js";
+export { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./report/prometheus.js";
 export type {
   ApprovalRule,
   CustomRule,

@@ -3,10 +3,13 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDashboard } from "../src/dashboard/index.js";
 import { BudgetedSession, type ThresholdAlert, webhookAlerts } from "../src/index.js";
+import { usdToNano } from "../src/money.js";
 import { listBudgets, report } from "../src/report/budgets.js";
 import { redisStore } from "../src/stores/redis.js";
 import type { AlertJob } from "./fixtures/alert-worker.js";
+import { samples, scrape } from "./fixtures/prometheus.js";
 import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -236,7 +239,7 @@ if (redisAvailable("test/alerts.test.ts")) {
       });
     }
 
-    it("4 processes crossing 80% deliver exactly one POST per threshold", async () => {
+    it("4 processes crossing 80% deliver exactly one POST per threshold; /metrics totals equal the store's", async () => {
       const hook = await receiver();
       const job: AlertJob = {
         redisUrl: server.url,
@@ -260,6 +263,32 @@ if (redisAvailable("test/alerts.test.ts")) {
         expect(budget?.spentUsd).toBeCloseTo(0.9, 9);
         const rows = await report(store, { by: "session" });
         expect(rows[0]?.requests).toBe(100);
+        const dashboard = await startDashboard({ store });
+        try {
+          const text = await (await scrape(dashboard)).text();
+          const labels = { budget: "shared-alerts", period: "" };
+          expect(samples(text, "spendguard_budget_spent_usd")).toEqual([{ labels, value: budget?.spentUsd }]);
+          expect(samples(text, "spendguard_budget_remaining_usd")).toEqual([
+            { labels, value: budget?.remainingUsd },
+          ]);
+          const cost = samples(text, "spendguard_cost_usd_total");
+          const costNano = cost.reduce((sum, sample) => sum + usdToNano(sample.value), 0);
+          expect(costNano).toBe(usdToNano(budget?.spentUsd ?? -1));
+          const calls = samples(text, "spendguard_calls_total");
+          expect(calls).toEqual([
+            {
+              labels: {
+                session: "shared-alerts",
+                provider: "openai",
+                model: "gpt-4o-mini",
+                status: "settled",
+              },
+              value: 100,
+            },
+          ]);
+        } finally {
+          await dashboard.close();
+        }
       } finally {
         await store.close?.();
       }
