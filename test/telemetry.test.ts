@@ -15,7 +15,14 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BudgetExceededError, BudgetedSession, openTelemetry, type SessionOptions } from "../src/index.js";
+import {
+  BudgetExceededError,
+  BudgetedSession,
+  type BudgetStore,
+  memoryStore,
+  openTelemetry,
+  type SessionOptions,
+} from "../src/index.js";
 import { usdToNano } from "../src/money.js";
 import { loadOpenTelemetryApi } from "../src/telemetry/index.js";
 import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
@@ -272,7 +279,46 @@ describe("OpenTelemetry spans", () => {
     expect(span.attributes["gen_ai.usage.cost"]).toBeGreaterThan(0);
   });
 
-  it("the own span is a child of the span active when the call was made", async () => {
+  it("by default, adds to another instrumentation's span of the same model call instead of nesting a duplicate", async () => {
+    const client = session({ id: "otel-auto" }).wrap(openaiClient(fake));
+    const tracer = trace.getTracer("openllmetry-like");
+    await tracer.startActiveSpan(
+      "openai.chat",
+      { kind: 2, attributes: { "gen_ai.operation.name": "chat" } },
+      async (outer) => {
+        await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+        outer.end();
+      },
+    );
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.name)).toEqual(["openai.chat"]);
+    expect(spans[0]?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "gpt-4o-mini",
+      "spendguard.outcome": "settled",
+    });
+    expect(spans[0]?.attributes["gen_ai.usage.cost"]).toBeGreaterThan(0);
+  });
+
+  it('`spans: "own"` nests its own span even under another instrumentation\'s call span', async () => {
+    const client = session({ id: "otel-own", observers: [openTelemetry({ spans: "own" })] }).wrap(
+      openaiClient(fake),
+    );
+    await trace
+      .getTracer("openllmetry-like")
+      .startActiveSpan("openai.chat", { attributes: { "gen_ai.operation.name": "chat" } }, async (outer) => {
+        await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+        outer.end();
+      });
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual(["chat gpt-4o-mini", "openai.chat"]);
+  });
+
+  it("the own span is a child of the span active when the call was made (an app span, not a call span)", async () => {
     const client = session({ id: "otel-child" }).wrap(openaiClient(fake));
     const tracer = trace.getTracer("app");
     await tracer.startActiveSpan("agent step", async (outer) => {
@@ -418,7 +464,30 @@ describe("without OpenTelemetry", () => {
   });
 
   it("rejects bad options with a typed error naming the option", () => {
-    expect(() => openTelemetry({ spans: "nested" as never })).toThrow(/`spans`.*"own", "active" or "none"/);
+    expect(() => openTelemetry({ spans: "nested" as never })).toThrow(
+      /`spans`.*"auto", "own", "active" or "none"/,
+    );
     expect(() => new BudgetedSession({ budgetUsd: 1, observers: "otel" as never })).toThrow(/`observers`/);
+  });
+});
+
+describe("OpenTelemetry when a settle does not reach the store", () => {
+  it("ends the span with the hold as the cost and a `spendguard.settle_lost` event", async () => {
+    const store = memoryStore();
+    const failing: BudgetStore = {
+      ...store,
+      settle: async () => {
+        throw new Error("connection lost");
+      },
+    };
+    const guarded = session({ id: "otel-lost", store: failing });
+    const client = guarded.wrap(openaiClient(fake));
+    const warned = new Promise((resolve) => process.once("warning", resolve));
+    await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
+    await warned;
+    const span = onlySpan();
+    expect(span.attributes["spendguard.settle.lost"]).toBe("store_unavailable");
+    expect(span.attributes["gen_ai.usage.cost"]).toBe(span.attributes["spendguard.hold.usd"]);
+    expect(span.events.map((event) => event.name)).toEqual(["spendguard.settle_lost"]);
   });
 });

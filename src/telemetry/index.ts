@@ -16,9 +16,9 @@ const VERSION = "0.1.0";
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): CallObserver {
   if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
-  const spans = options.spans ?? "own";
-  if (spans !== "own" && spans !== "active" && spans !== "none") {
-    throw expected("spans", '"own", "active" or "none"', spans);
+  const spans = options.spans ?? "auto";
+  if (spans !== "auto" && spans !== "own" && spans !== "active" && spans !== "none") {
+    throw expected("spans", '"auto", "own", "active" or "none"', spans);
   }
   if (options.metrics !== undefined && typeof options.metrics !== "boolean") {
     throw expected("metrics", "a boolean", options.metrics);

@@ -6,20 +6,38 @@ import type { OpenTelemetryApi, OtelSpan } from "./types.js";
 const SPAN_KIND_CLIENT = 2;
 const STATUS_ERROR = 2;
 
+const MODEL_CALLS = new Set(["chat", "text_completion", "embeddings", "generate_content"]);
+
+/**
+ * Whether a span is another instrumentation's span for one model call (the SDK's own, OpenLLMetry's): it
+ * carries a GenAI operation of a model call. SDK spans expose their attributes; the API's interface does not,
+ * so a span that hides them is never taken for one.
+ */
+function isModelCallSpan(span: OtelSpan): boolean {
+  const operation = (span as { attributes?: Record<string, unknown> }).attributes?.["gen_ai.operation.name"];
+  return typeof operation === "string" && MODEL_CALLS.has(operation);
+}
+
 /**
  * One client span per metered call (`chat gpt-4o`), opened when the hold is taken and ended when the call
- * settles; a refusal is a span of its own with error status and a `spendguard.refused` event. In `active`
- * mode the attributes go on the span already active for the call instead, and that span is left to its owner.
+ * settles; a refusal is a span of its own with error status and a `spendguard.refused` event. When the span
+ * active for the call is another instrumentation's span of that model call (`auto`), or any active span
+ * (`active`), the attributes go on it instead, and it is left to its owner to end.
  */
-export function spanObserver(api: OpenTelemetryApi, mode: "own" | "active", version: string): CallObserver {
+export function spanObserver(
+  api: OpenTelemetryApi,
+  mode: "auto" | "own" | "active",
+  version: string,
+): CallObserver {
   const tracer = api.trace.getTracer("spendguard", version);
   /** Each admitted call's span, and whether spendguard opened it (and so must end it). */
   const open = new WeakMap<Admission, { span: OtelSpan; owned: boolean }>();
 
   function spanFor(name: string): { span: OtelSpan; owned: boolean } {
-    if (mode === "active") {
+    if (mode !== "own") {
       const active = api.trace.getActiveSpan();
-      if (active?.isRecording()) return { span: active, owned: false };
+      if (active?.isRecording() && (mode === "active" || isModelCallSpan(active)))
+        return { span: active, owned: false };
     }
     return { span: tracer.startSpan(name, { kind: SPAN_KIND_CLIENT }, api.context.active()), owned: true };
   }

@@ -53,11 +53,13 @@ export interface OpenTelemetryApi {
 
 export interface OpenTelemetryOptions {
   /**
-   * `own`: a client span per call, a child of the active span. `active`: spendguard's attributes go on the
-   * span active when the call is admitted (the SDK's or another instrumentation's span for that call), and a
-   * span of its own only when none is recording. `none`: metrics only. @default "own"
+   * `auto`: when the span active for the call is another instrumentation's span of that model call (its
+   * `gen_ai.operation.name` is `chat`, `embeddings`, ...: the SDK's own or OpenLLMetry's), spendguard's
+   * attributes go on it; otherwise spendguard opens a client span of its own, a child of the active span.
+   * `own`: always a span of its own. `active`: the attributes go on whatever span is active (a span of its own
+   * only when none is recording). `none`: metrics only. @default "auto"
    */
-  spans?: "own" | "active" | "none";
+  spans?: "auto" | "own" | "active" | "none";
   /** Record the metrics (`gen_ai.client.*`, `spendguard.*`). @default true */
   metrics?: boolean;
   /**
