@@ -17,6 +17,7 @@ const HEAVY = [
   "keytar",
   "better-sqlite3",
   "ioredis",
+  "@opentelemetry/api",
 ];
 
 /** A script that imports `entry` in a fresh Node process where importing any heavy module throws. */
@@ -54,7 +55,7 @@ describe("the package", () => {
     ]);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(
-      "BudgetExceededError,BudgetedSession,InvalidRequestError,KeychainUnavailableError,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary",
+      "BudgetExceededError,BudgetedSession,InvalidRequestError,KeychainUnavailableError,PROMETHEUS_CONTENT_TYPE,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,openTelemetry,prometheusText,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary,webhookAlerts",
     );
   });
 

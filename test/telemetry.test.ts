@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Anthropic from "@anthropic-ai/sdk";
 import { createFalClient } from "@fal-ai/client";
 import { context, metrics, trace } from "@opentelemetry/api";
@@ -28,6 +33,7 @@ import { loadOpenTelemetryApi } from "../src/telemetry/index.js";
 import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
 
 const fake = sharedFakeProviders();
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 class TestReader extends MetricReader {
   constructor() {
@@ -440,6 +446,29 @@ describe("without OpenTelemetry", () => {
     };
     expect(loadOpenTelemetryApi(missing)).toBeUndefined();
     expect(loadOpenTelemetryApi()).toBeDefined();
+  });
+
+  it("a session with openTelemetry() works in a process where @opentelemetry/api cannot be loaded", () => {
+    // Every require of the package fails in the child, as when it is not installed.
+    const hideApi =
+      'const M = require("node:module"); const resolve = M._resolveFilename; M._resolveFilename = function (r, ...a) {' +
+      ' if (r === "@opentelemetry/api" || r.startsWith("@opentelemetry/api/")) throw Object.assign(new Error("Cannot find module " + r), { code: "MODULE_NOT_FOUND" });' +
+      " return resolve.call(this, r, ...a); };";
+    const hideApiFile = join(mkdtempSync(join(tmpdir(), "spendguard-otel-")), "hide-api.cjs");
+    writeFileSync(hideApiFile, hideApi);
+    const script = `
+      import { BudgetedSession, openTelemetry } from "./src/index.ts";
+      const observer = openTelemetry();
+      const session = new BudgetedSession({ budgetUsd: 1, observers: [observer] });
+      await session.guard({ provider: "openai", model: "gpt-4o-mini", estimateUsd: 0.01 }, (settle) => settle(0.004));
+      console.log(JSON.stringify({ hooks: Object.keys(observer), spent: session.getTotalSpent() }));`;
+    const child = spawnSync(
+      process.execPath,
+      ["--require", hideApiFile, "--import", "tsx", "--input-type=module", "-e", script],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(child.stderr).toBe("");
+    expect(JSON.parse(child.stdout)).toEqual({ hooks: [], spent: 0.004 });
   });
 
   it("makes no span and records no cost when no SDK is registered", async () => {
