@@ -88,6 +88,30 @@ describe("webhook alerts", () => {
     await hook.close();
   });
 
+  it("fires each threshold again in the next period, never twice in one", async () => {
+    const hook = await receiver();
+    const alerts = webhookAlerts({ url: hook.url });
+    let now = Date.UTC(2026, 11, 4, 23, 0);
+    const session = new BudgetedSession({
+      budgetUsd: 1,
+      id: "alerts-daily",
+      period: "day",
+      warningThresholds: [80],
+      observers: [alerts],
+      clock: () => now,
+    });
+    await spend(session, 0.85);
+    await spend(session, 0.1); // still 2026-12-04: already fired
+    now = Date.UTC(2026, 11, 5, 1, 0);
+    await spend(session, 0.9);
+    await alerts.flush();
+    expect(hook.alerts().map((alert) => [alert.period, alert.threshold, alert.percentUsed])).toEqual([
+      ["2026-12-04", 80, 85],
+      ["2026-12-05", 80, 90],
+    ]);
+    await hook.close();
+  });
+
   it("signs with HMAC-SHA256 over timestamp.body when a secret is set", async () => {
     const hook = await receiver();
     const alerts = webhookAlerts({ url: hook.url, secret: "whsec_test" });
