@@ -1,11 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
 import { type Dashboard, startDashboard } from "../src/dashboard/index.js";
 import { BudgetedSession, listBudgets, memoryStore, prometheusText } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
+import { sqliteStore } from "../src/stores/sqlite.js";
 import type { BudgetStore } from "../src/stores/types.js";
 import { samples, scrape } from "./fixtures/prometheus.js";
-import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
+import { openaiClient, sharedFakeProviders, until, user } from "./helpers.js";
 
 const fake = sharedFakeProviders();
 
@@ -95,6 +101,48 @@ describe("Prometheus text from the store", () => {
       expect(await response.text()).not.toContain("pw");
     } finally {
       await failing.close();
+    }
+  });
+});
+
+describe("`spendguard dashboard` for a Prometheus scrape config", () => {
+  it("takes a fixed token from SPENDGUARD_DASHBOARD_TOKEN and serves /metrics of the store", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "spendguard-metrics-"));
+    const path = join(folder, "budgets.db");
+    const store = sqliteStore({ path });
+    const session = new BudgetedSession({ budgetUsd: 3, id: "cli-scrape", store });
+    await session.guard({ provider: "openai", model: "gpt-4o-mini", estimateUsd: 0.5 }, (settle) =>
+      settle(0.25),
+    );
+    await store.close?.();
+    let stdout = "";
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const token = "fixed-scrape-token-0123";
+    const running = main(["dashboard", "--store", `sqlite:${path}`], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => undefined },
+      stdin: Readable.from([]) as NodeJS.ReadableStream,
+      env: { SPENDGUARD_DASHBOARD_TOKEN: token },
+      stop: stopped,
+    });
+    try {
+      await until(() => stdout.includes("Dashboard: "));
+      const url = new URL(/Dashboard: (\S+)/.exec(stdout)?.[1] ?? "");
+      expect(url.searchParams.get("token")).toBe(token);
+      const response = await fetch(`${url.origin}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      expect(samples(await response.text(), "spendguard_budget_spent_usd")).toEqual([
+        { labels: { budget: "cli-scrape", period: "" }, value: 0.25 },
+      ]);
+    } finally {
+      stop();
+      expect(await running).toBe(0);
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

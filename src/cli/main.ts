@@ -111,7 +111,7 @@ async function dashboard(store: BudgetStore, flags: Flags, io: CliIo, print: (te
     throw new UsageError("Expected --port to be a port number");
   const { startDashboard } = await import("../dashboard/index.js");
   // A fixed token (for a Prometheus scrape config) comes from the environment, never the command line.
-  const token = process.env.SPENDGUARD_DASHBOARD_TOKEN;
+  const token = io.env.SPENDGUARD_DASHBOARD_TOKEN;
   const server = await startDashboard({ store, port, ...(token && { token }) });
   print(`Dashboard: ${server.url}\n(127.0.0.1 only; the token in the URL is required. Ctrl-C stops it.)`);
   await (io.stop ?? untilSignal());
