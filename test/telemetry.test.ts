@@ -290,7 +290,10 @@ describe("OpenTelemetry spans", () => {
     const tracer = trace.getTracer("openllmetry-like");
     await tracer.startActiveSpan(
       "openai.chat",
-      { kind: 2, attributes: { "gen_ai.operation.name": "chat" } },
+      {
+        kind: 2,
+        attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini-as-named-there" },
+      },
       async (outer) => {
         await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
         outer.end();
@@ -300,10 +303,45 @@ describe("OpenTelemetry spans", () => {
     expect(spans.map((span) => span.name)).toEqual(["openai.chat"]);
     expect(spans[0]?.attributes).toMatchObject({
       "gen_ai.operation.name": "chat",
-      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.request.model": "gpt-4o-mini-as-named-there", // the owner's attributes stay
       "spendguard.outcome": "settled",
     });
     expect(spans[0]?.attributes["gen_ai.usage.cost"]).toBeGreaterThan(0);
+  });
+
+  it("metered at the transport, an Anthropic call is one span: the SDK's own, with spendguard's cost on it", async () => {
+    // What a transport-level door sees: the SDK's `anthropic.messages.create` span is active inside its fetch.
+    const guarded = session({ id: "otel-transport" });
+    const client = new Anthropic({
+      apiKey: "sk-ant-test-secret",
+      baseURL: fake.anthropic.baseURL,
+      maxRetries: 0,
+      fetch: (url, init) =>
+        guarded.guard(
+          {
+            provider: "anthropic",
+            operation: "messages.create",
+            model: "claude-sonnet-4-5",
+            estimateUsd: 0.01,
+          },
+          async (settle) => {
+            const response = await fetch(url, init);
+            settle(0.00123);
+            return response;
+          },
+        ),
+    });
+    await client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 10, messages: user("hi") });
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.name)).toEqual(["anthropic.messages.create"]);
+    expect(spans[0]?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "anthropic",
+      "gen_ai.usage.cost": 0.00123,
+      "gen_ai.usage.cost.currency": "USD",
+      "spendguard.session.id": "otel-transport",
+      "spendguard.outcome": "settled",
+    });
   });
 
   it('`spans: "own"` nests its own span even under another instrumentation\'s call span', async () => {

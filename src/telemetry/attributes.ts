@@ -56,12 +56,17 @@ export function spanName(record: Pick<CallRecord, "operation" | "model">): strin
   return `${operationName(record.operation)} ${record.model}`;
 }
 
-/** What is known when a call is admitted (or refused): the request's side. */
-export function requestAttributes(record: CallRecord, admission?: Admission): Attributes {
+/**
+ * What is known when a call is admitted (or refused): the request's side. Without `names`, the operation,
+ * provider and model are left as another instrumentation's span of the same call already set them.
+ */
+export function requestAttributes(record: CallRecord, admission?: Admission, names = true): Attributes {
   const attributes: Attributes = {
-    [ATTR.operation]: operationName(record.operation),
-    [ATTR.provider]: record.provider,
-    [ATTR.requestModel]: record.model,
+    ...(names && {
+      [ATTR.operation]: operationName(record.operation),
+      [ATTR.provider]: record.provider,
+      [ATTR.requestModel]: record.model,
+    }),
     [ATTR.sessionId]: record.sessionId,
     [ATTR.callId]: record.id,
     [ATTR.tier]: record.tier,

@@ -18,6 +18,11 @@ function isModelCallSpan(span: OtelSpan): boolean {
   return typeof operation === "string" && MODEL_CALLS.has(operation);
 }
 
+/** Whether spendguard names the call on this span: its own, or one whose owner did not (not a model call's). */
+function namesFor(entry: { span: OtelSpan; owned: boolean }): boolean {
+  return entry.owned || !isModelCallSpan(entry.span);
+}
+
 /**
  * One client span per metered call (`chat gpt-4o`), opened when the hold is taken and ended when the call
  * settles; a refusal is a span of its own with error status and a `spendguard.refused` event. When the span
@@ -46,7 +51,7 @@ export function spanObserver(
     onAdmit({ admission, balances }) {
       const entry = spanFor(spanName(admission.record));
       if (!entry.span.isRecording()) return; // no SDK registered: build nothing
-      entry.span.setAttributes(requestAttributes(admission.record, admission));
+      entry.span.setAttributes(requestAttributes(admission.record, admission, namesFor(entry)));
       const remaining = remainingUsd(balances);
       if (remaining !== undefined) entry.span.setAttribute(ATTR.remaining, remaining);
       open.set(admission, entry);
@@ -56,7 +61,7 @@ export function spanObserver(
       const entry = admission ? open.get(admission) : spanFor(spanName(record));
       if (!entry?.span.isRecording()) return;
       if (admission) open.delete(admission);
-      else entry.span.setAttributes(requestAttributes(record));
+      else entry.span.setAttributes(requestAttributes(record, undefined, namesFor(entry)));
       const { span } = entry;
       // A settle that did not reach the store leaves the hold to be charged in full.
       span.setAttributes(resultAttributes(record, lost ? record.heldUsd : record.actualUsd));
@@ -79,7 +84,7 @@ export function spanObserver(
       const entry = spanFor(spanName(record));
       const { span } = entry;
       if (!span.isRecording()) return;
-      span.setAttributes(requestAttributes(record));
+      span.setAttributes(requestAttributes(record, undefined, namesFor(entry)));
       span.setAttributes({
         [ATTR.outcome]: "blocked",
         [ATTR.errorType]: error.code,
