@@ -528,7 +528,7 @@ export class BudgetedSession {
   }
 
   /**
-   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle, and close the store if the
+   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle and observers to flush, and close the store if the
    * session created it (a store you passed in is yours to close). A call still open after that, such as a
    * stream nobody reads, keeps its hold, which settles at its full amount when its lease ends.
    */
@@ -542,6 +542,8 @@ export class BudgetedSession {
     });
     const drained = (async () => {
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+      // Then what the calls' observers still send (alerts in flight).
+      await Promise.allSettled((this.#settings.observers ?? []).map((observer) => observer.flush?.()));
     })();
     await Promise.race([drained, timeout]);
     clearTimeout(timer);

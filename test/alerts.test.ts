@@ -23,6 +23,7 @@ interface Received {
 /** A webhook receiver on a free port: answers each POST with the next status of `statuses` (then 200). */
 async function receiver(statuses: number[] = [], delayMs = 0) {
   const received: Received[] = [];
+  const answered = { count: 0 };
   const server: Server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk: Buffer) => {
@@ -33,6 +34,7 @@ async function receiver(statuses: number[] = [], delayMs = 0) {
       setTimeout(() => {
         response.statusCode = statuses.shift() ?? 200;
         response.end();
+        answered.count += 1;
       }, delayMs);
     });
   });
@@ -41,6 +43,7 @@ async function receiver(statuses: number[] = [], delayMs = 0) {
   return {
     url: `http://127.0.0.1:${address.port}/hooks/secret-token-in-path`,
     received,
+    answered,
     alerts: () => received.map((entry) => JSON.parse(entry.body) as ThresholdAlert),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -109,6 +112,19 @@ describe("webhook alerts", () => {
       ["2026-12-04", 80, 85],
       ["2026-12-05", 80, 90],
     ]);
+    await hook.close();
+  });
+
+  it("session.close() waits for the alerts in flight", async () => {
+    const hook = await receiver([], 150);
+    const session = new BudgetedSession({
+      budgetUsd: 1,
+      warningThresholds: [10],
+      observers: [webhookAlerts({ url: hook.url })],
+    });
+    await spend(session, 0.2);
+    await session.close();
+    expect(hook.answered.count).toBe(1); // the receiver took 150 ms to answer
     await hook.close();
   });
 

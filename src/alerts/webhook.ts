@@ -6,7 +6,7 @@ import type { WarningEvent } from "../types.js";
 import type { Alert, WebhookAlertOptions } from "./types.js";
 
 export interface WebhookAlerts extends CallObserver {
-  /** Resolves once every alert sent so far was delivered or given up on (call before a process exits). */
+  /** Resolves once every alert sent so far was delivered or given up on (`session.close()` waits for it). */
   flush(): Promise<void>;
 }
 

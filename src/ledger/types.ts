@@ -164,6 +164,8 @@ export interface CallObserver {
   onRefuse?(event: RefuseEvent): void;
   /** A budget crossed a warning threshold: once per threshold and period across every process of the store. */
   onWarning?(event: WarningEvent): void;
+  /** Finish background work (deliveries in flight); `session.close()` waits for it within its timeout. */
+  flush?(): Promise<void>;
 }
 
 export interface AdmitEvent {
