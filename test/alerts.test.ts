@@ -190,6 +190,27 @@ describe("webhook alerts", () => {
     await hook.close();
   });
 
+  it("gives up on a receiver that never answers after timeoutMs per attempt", async () => {
+    const hook = await receiver([], 2_000);
+    const errors: Error[] = [];
+    const alerts = webhookAlerts({
+      url: hook.url,
+      timeoutMs: 50,
+      maxAttempts: 2,
+      backoffMs: 1,
+      onError: (error) => errors.push(error),
+    });
+    const session = new BudgetedSession({ budgetUsd: 1, warningThresholds: [10], observers: [alerts] });
+    await spend(session, 0.2);
+    const started = performance.now();
+    await alerts.flush();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/was not delivered to http:\/\/127\.0\.0\.1:\d+: timed out$/),
+    ]);
+    await hook.close();
+  });
+
   it("does not retry a 4xx other than 408/429", async () => {
     const hook = await receiver([404]);
     const alerts = webhookAlerts({ url: hook.url, backoffMs: 1, onError: () => undefined });
