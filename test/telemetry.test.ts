@@ -24,6 +24,7 @@ import {
   BudgetExceededError,
   BudgetedSession,
   type BudgetStore,
+  type CallRecord,
   memoryStore,
   openTelemetry,
   type SessionOptions,
@@ -77,6 +78,29 @@ function onlySpan(): ReadableSpan {
   const spans = ours();
   expect(spans).toHaveLength(1);
   return spans[0] as ReadableSpan;
+}
+
+/** The `spendguard.*` request attributes every span of an admitted call carries, from its record. */
+function admitted(record: CallRecord | undefined) {
+  return {
+    "spendguard.session.id": record?.sessionId,
+    "spendguard.call.id": record?.id,
+    "spendguard.tier": record?.tier,
+    "spendguard.stream": record?.stream,
+    "spendguard.estimate.usd": record?.estimatedUsd,
+    "spendguard.hold.usd": record?.heldUsd,
+    "spendguard.price.source": record?.priceSource?.detail,
+  };
+}
+
+/** The cost attributes, both the de-facto one and the proposal's. */
+function costAttributes(usd: number | undefined) {
+  return {
+    "gen_ai.usage.cost": usd,
+    "gen_ai.usage.cost.amount": usd,
+    "gen_ai.usage.cost.currency": "USD",
+    "gen_ai.usage.cost.source": "local",
+  };
 }
 
 /** A metric's data points from the reader, as { attributes, value } (histograms: their sum and count). */
@@ -165,13 +189,21 @@ describe("OpenTelemetry spans", () => {
     const [record] = await guarded.history();
     const span = onlySpan();
     expect(span.name).toBe("chat gpt-4o-mini");
-    expect(span.attributes).toMatchObject({
+    expect(span.attributes).toEqual({
       "gen_ai.operation.name": "chat",
-      "spendguard.stream": true,
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.request.max_tokens": 100,
+      "gen_ai.response.model": "gpt-4o-mini",
+      "gen_ai.response.id": record?.requestId,
       "gen_ai.usage.input_tokens": 50,
       "gen_ai.usage.output_tokens": 20,
-      "gen_ai.usage.cost": record?.actualUsd,
+      ...costAttributes(record?.actualUsd),
+      ...admitted(record),
+      "spendguard.stream": true,
+      "spendguard.remaining.usd": 5 - (record?.actualUsd ?? 0),
       "spendguard.outcome": "settled",
+      "spendguard.usage.source": "usage",
     });
     expect(record?.actualUsd).toBeCloseTo((50 * 0.15 + 20 * 0.6) / 1e6, 15);
   });
@@ -199,16 +231,24 @@ describe("OpenTelemetry spans", () => {
     expect(span.name).toBe("chat claude-sonnet-4-5");
     const cost = (100 * 3 + 50_000 * 0.3 + 2_000 * 3.75 + 300 * 15) / 1e6;
     expect(usdToNano(span.attributes["gen_ai.usage.cost"] as number)).toBe(usdToNano(cost));
-    expect(span.attributes).toMatchObject({
+    expect(span.attributes).toEqual({
+      "gen_ai.operation.name": "chat",
       "gen_ai.provider.name": "anthropic",
       "gen_ai.request.model": "claude-sonnet-4-5",
       "gen_ai.request.max_tokens": 400,
+      "gen_ai.response.model": "claude-sonnet-4-5",
       "gen_ai.response.id": message.id,
       "gen_ai.usage.input_tokens": 52_100,
       "gen_ai.usage.cache_read.input_tokens": 50_000,
       "gen_ai.usage.cache_creation.input_tokens": 2_000,
       "gen_ai.usage.output_tokens": 300,
-      "gen_ai.usage.cost": record?.actualUsd,
+      ...costAttributes(record?.actualUsd),
+      ...admitted(record),
+      "spendguard.remaining.usd": 5 - (record?.actualUsd ?? 0),
+      "spendguard.outcome": "settled",
+      // The scripted cache read is far more input than "hi" counts locally: the hold was short.
+      "spendguard.flags": ["overspend"],
+      "spendguard.usage.source": "usage",
     });
   });
 
@@ -226,16 +266,22 @@ describe("OpenTelemetry spans", () => {
     expect(span.name).toBe("chat gpt-4o");
     expect(span.status).toMatchObject({ code: 2 });
     expect(span.status.message).toMatch(/budget/i);
-    expect(span.attributes).toMatchObject({
+    const [record] = await guarded.history();
+    // No usage, no cost: nothing was sent.
+    expect(span.attributes).toEqual({
       "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
       "gen_ai.request.model": "gpt-4o",
+      "spendguard.session.id": "otel-refusal",
+      "spendguard.call.id": record?.id,
+      "spendguard.tier": "standard",
+      "spendguard.stream": false,
+      "spendguard.estimate.usd": record?.estimatedUsd,
+      "spendguard.hold.usd": 0,
       "spendguard.outcome": "blocked",
       "error.type": "budget_exceeded",
       "spendguard.refusal.code": "budget_exceeded",
-      "spendguard.hold.usd": 0,
     });
-    for (const name of ["gen_ai.usage.cost", "gen_ai.usage.cost.amount", "gen_ai.usage.input_tokens"])
-      expect(span.attributes).not.toHaveProperty(name);
     expect(span.events.map((event) => event.name)).toEqual(["spendguard.refused"]);
     expect(span.events[0]?.attributes).toMatchObject({ "spendguard.refusal.code": "budget_exceeded" });
   });
@@ -255,13 +301,18 @@ describe("OpenTelemetry spans", () => {
     const [record] = await fal.session.history();
     const span = onlySpan();
     expect(span.name).toBe("generate_content fal-ai/flux/dev");
-    expect(span.attributes).toMatchObject({
+    // fal reports billed units, not tokens: no token attributes.
+    expect(span.attributes).toEqual({
       "gen_ai.operation.name": "generate_content",
       "gen_ai.provider.name": "fal",
       "gen_ai.request.model": "fal-ai/flux/dev",
-      "gen_ai.usage.cost": 0.025,
-      "gen_ai.usage.cost.currency": "USD",
+      "gen_ai.response.id": record?.requestId,
+      ...costAttributes(0.025),
+      ...admitted(record),
+      "spendguard.hold.usd": 0.05, // 2 images x 1 MP at $0.025
+      "spendguard.remaining.usd": 0.975,
       "spendguard.outcome": "settled",
+      "spendguard.usage.source": "usage",
     });
     expect(record?.actualUsd).toBe(0.025);
   });
