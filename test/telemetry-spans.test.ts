@@ -1,121 +1,25 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Anthropic from "@anthropic-ai/sdk";
 import { createFalClient } from "@fal-ai/client";
-import { context, metrics, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  AggregationTemporality,
-  type CollectionResult,
-  MeterProvider,
-  MetricReader,
-} from "@opentelemetry/sdk-metrics";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
   type BudgetStore,
-  type CallRecord,
   memoryStore,
   openTelemetry,
   type SessionOptions,
 } from "../src/index.js";
 import { usdToNano } from "../src/money.js";
-import { loadOpenTelemetryApi } from "../src/telemetry/index.js";
+import { admitted, costAttributes, useOpenTelemetrySdk } from "./fixtures/otel.js";
 import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
 
 const fake = sharedFakeProviders();
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
-const exporter = new InMemorySpanExporter();
-const reader = new TestReader();
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  contextManager.enable();
-  context.setGlobalContextManager(contextManager);
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-  );
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-});
-
-afterAll(() => {
-  trace.disable();
-  metrics.disable();
-  context.disable();
-});
-
-beforeEach(() => exporter.reset());
+const { exporter, ours, onlySpan } = useOpenTelemetrySdk();
 
 function session(options: Partial<SessionOptions> = {}) {
   return new BudgetedSession({ budgetUsd: 5, observers: [openTelemetry()], ...options });
-}
-
-/** spendguard's spans (the Anthropic SDK makes its own `anthropic.messages.create` span too). */
-function ours(): ReadableSpan[] {
-  return exporter.getFinishedSpans().filter((span) => span.instrumentationScope.name === "spendguard");
-}
-
-function onlySpan(): ReadableSpan {
-  const spans = ours();
-  expect(spans).toHaveLength(1);
-  return spans[0] as ReadableSpan;
-}
-
-/** The `spendguard.*` request attributes every span of an admitted call carries, from its record. */
-function admitted(record: CallRecord | undefined) {
-  return {
-    "spendguard.session.id": record?.sessionId,
-    "spendguard.call.id": record?.id,
-    "spendguard.tier": record?.tier,
-    "spendguard.stream": record?.stream,
-    "spendguard.estimate.usd": record?.estimatedUsd,
-    "spendguard.hold.usd": record?.heldUsd,
-    "spendguard.price.source": record?.priceSource?.detail,
-  };
-}
-
-/** The cost attributes, both the de-facto one and the proposal's. */
-function costAttributes(usd: number | undefined) {
-  return {
-    "gen_ai.usage.cost": usd,
-    "gen_ai.usage.cost.amount": usd,
-    "gen_ai.usage.cost.currency": "USD",
-    "gen_ai.usage.cost.source": "local",
-  };
-}
-
-/** A metric's data points from the reader, as { attributes, value } (histograms: their sum and count). */
-async function points(name: string): Promise<{ attributes: Record<string, unknown>; value: unknown }[]> {
-  const { resourceMetrics } = (await reader.collect()) as CollectionResult;
-  const found = resourceMetrics.scopeMetrics
-    .flatMap((scope) => scope.metrics)
-    .find((metric) => metric.descriptor.name === name);
-  return (found?.dataPoints ?? []).map((point) => ({
-    attributes: { ...point.attributes },
-    value:
-      typeof point.value === "number"
-        ? point.value
-        : { sum: (point.value as { sum: number }).sum, count: (point.value as { count: number }).count },
-  }));
 }
 
 describe("OpenTelemetry spans", () => {
@@ -455,137 +359,6 @@ describe("OpenTelemetry spans", () => {
       client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") }),
     ).resolves.toBeDefined();
     expect(guarded.getTotalSpent()).toBeGreaterThan(0);
-  });
-});
-
-describe("OpenTelemetry metrics", () => {
-  it("token usage by type, duration, cost by session/provider/model, refusals by code, budget gauges", async () => {
-    const guarded = session({ id: "otel-metrics", budgetUsd: 1 });
-    const client = guarded.wrap(openaiClient(fake));
-    fake.script("openai.chat", { usage: { prompt_tokens: 700, completion_tokens: 70 } });
-    await client.chat.completions.create({ model: "gpt-4.1-mini", max_tokens: 100, messages: user("m") });
-    await expect(
-      client.chat.completions.create({ model: "gpt-4.1-mini", max_tokens: 2_000_000, messages: user("m") }),
-    ).rejects.toThrow();
-    const [, settled] = await guarded.history(); // newest first
-    const model = {
-      "gen_ai.operation.name": "chat",
-      "gen_ai.provider.name": "openai",
-      "gen_ai.request.model": "gpt-4.1-mini",
-    };
-    const tokenPoints = (await points("gen_ai.client.token.usage")).filter(
-      (point) => point.attributes["gen_ai.request.model"] === "gpt-4.1-mini",
-    );
-    expect(tokenPoints).toEqual([
-      {
-        attributes: { ...model, "gen_ai.response.model": "gpt-4.1-mini", "gen_ai.token.type": "input" },
-        value: { sum: 700, count: 1 },
-      },
-      {
-        attributes: { ...model, "gen_ai.response.model": "gpt-4.1-mini", "gen_ai.token.type": "output" },
-        value: { sum: 70, count: 1 },
-      },
-    ]);
-    const durations = (await points("gen_ai.client.operation.duration")).filter(
-      (point) => point.attributes["gen_ai.request.model"] === "gpt-4.1-mini",
-    );
-    expect(durations).toHaveLength(1);
-    expect(durations[0]?.value).toMatchObject({ count: 1 });
-    const cost = (await points("spendguard.cost")).filter(
-      (point) => point.attributes["spendguard.session.id"] === "otel-metrics",
-    );
-    expect(cost).toEqual([
-      {
-        attributes: {
-          "spendguard.session.id": "otel-metrics",
-          "gen_ai.provider.name": "openai",
-          "gen_ai.request.model": "gpt-4.1-mini",
-        },
-        value: settled?.actualUsd,
-      },
-    ]);
-    const refusals = (await points("spendguard.refusals")).filter(
-      (point) => point.attributes["spendguard.session.id"] === "otel-metrics",
-    );
-    expect(refusals).toEqual([
-      {
-        attributes: {
-          "spendguard.session.id": "otel-metrics",
-          "error.type": "budget_exceeded",
-          "gen_ai.provider.name": "openai",
-        },
-        value: 1,
-      },
-    ]);
-    const spent = (await points("spendguard.budget.spent")).find(
-      (point) => point.attributes["spendguard.budget.id"] === "otel-metrics",
-    );
-    expect(spent?.value).toBe(guarded.getTotalSpent());
-    const remaining = (await points("spendguard.budget.remaining")).find(
-      (point) => point.attributes["spendguard.budget.id"] === "otel-metrics",
-    );
-    expect(remaining?.value).toBe(guarded.getRemainingBudget());
-  });
-});
-
-describe("without OpenTelemetry", () => {
-  it("is a no-op when @opentelemetry/api is not installed", async () => {
-    const missing = () => {
-      throw Object.assign(new Error("Cannot find module '@opentelemetry/api'"), { code: "MODULE_NOT_FOUND" });
-    };
-    expect(loadOpenTelemetryApi(missing)).toBeUndefined();
-    expect(loadOpenTelemetryApi()).toBeDefined();
-  });
-
-  it("a session with openTelemetry() works in a process where @opentelemetry/api cannot be loaded", () => {
-    // Every require of the package fails in the child, as when it is not installed.
-    const hideApi =
-      'const M = require("node:module"); const resolve = M._resolveFilename; M._resolveFilename = function (r, ...a) {' +
-      ' if (r === "@opentelemetry/api" || r.startsWith("@opentelemetry/api/")) throw Object.assign(new Error("Cannot find module " + r), { code: "MODULE_NOT_FOUND" });' +
-      " return resolve.call(this, r, ...a); };";
-    const hideApiFile = join(mkdtempSync(join(tmpdir(), "spendguard-otel-")), "hide-api.cjs");
-    writeFileSync(hideApiFile, hideApi);
-    const script = `
-      import { BudgetedSession, openTelemetry } from "./src/index.ts";
-      const observer = openTelemetry();
-      const session = new BudgetedSession({ budgetUsd: 1, observers: [observer] });
-      await session.guard({ provider: "openai", model: "gpt-4o-mini", estimateUsd: 0.01 }, (settle) => settle(0.004));
-      console.log(JSON.stringify({ hooks: Object.keys(observer), spent: session.getTotalSpent() }));`;
-    const child = spawnSync(
-      process.execPath,
-      ["--require", hideApiFile, "--import", "tsx", "--input-type=module", "-e", script],
-      { cwd: root, encoding: "utf8", timeout: 60_000 },
-    );
-    expect(child.stderr).toBe("");
-    expect(JSON.parse(child.stdout)).toEqual({ hooks: [], spent: 0.004 });
-  });
-
-  it("makes no span and records no cost when no SDK is registered", async () => {
-    trace.disable();
-    metrics.disable();
-    try {
-      const guarded = session({ id: "otel-none" });
-      const client = guarded.wrap(openaiClient(fake));
-      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 50, messages: user("x") });
-      expect(guarded.getTotalSpent()).toBeGreaterThan(0);
-      expect(exporter.getFinishedSpans()).toHaveLength(0);
-      expect(
-        (await points("spendguard.cost")).filter(
-          (p) => p.attributes["spendguard.session.id"] === "otel-none",
-        ),
-      ).toEqual([]);
-    } finally {
-      trace.setGlobalTracerProvider(
-        new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-      );
-    }
-  });
-
-  it("rejects bad options with a typed error naming the option", () => {
-    expect(() => openTelemetry({ spans: "nested" as never })).toThrow(
-      /`spans`.*"auto", "own", "active" or "none"/,
-    );
-    expect(() => new BudgetedSession({ budgetUsd: 1, observers: "otel" as never })).toThrow(/`observers`/);
   });
 });
 
