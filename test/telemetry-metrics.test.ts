@@ -4,15 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { metrics, trace } from "@opentelemetry/api";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
 import { BudgetedSession, openTelemetry, type SessionOptions } from "../src/index.js";
 import { loadOpenTelemetryApi } from "../src/telemetry/index.js";
-import { useOpenTelemetrySdk } from "./fixtures/otel.js";
+import { TestReader, useOpenTelemetrySdk } from "./fixtures/otel.js";
 import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
 
 const fake = sharedFakeProviders();
 const root = fileURLToPath(new URL("..", import.meta.url));
-const { exporter, installTracer, points } = useOpenTelemetrySdk();
+const { exporter, installTracer, installMeter, points } = useOpenTelemetrySdk();
 
 function session(options: Partial<SessionOptions> = {}) {
   return new BudgetedSession({ budgetUsd: 5, observers: [openTelemetry()], ...options });
@@ -85,6 +86,29 @@ describe("OpenTelemetry metrics", () => {
       (point) => point.attributes["spendguard.budget.id"] === "otel-metrics",
     );
     expect(remaining?.value).toBe(guarded.getRemainingBudget());
+  });
+});
+
+describe("OpenTelemetry metrics registered late", () => {
+  it("an observer already in use before the app registers its MeterProvider records into it afterwards", async () => {
+    metrics.disable();
+    const lateReader = new TestReader();
+    try {
+      const guarded = session({ id: "otel-late" });
+      const client = guarded.wrap(openaiClient(fake));
+      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 20, messages: user("early") });
+      const early = guarded.getTotalSpent(); // recorded nowhere: no SDK yet
+      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [lateReader] }));
+      await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 20, messages: user("late") });
+      const { resourceMetrics } = await lateReader.collect();
+      const cost = resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .find((metric) => metric.descriptor.name === "spendguard.cost");
+      expect(cost?.dataPoints.map((point) => point.value)).toEqual([guarded.getTotalSpent() - early]);
+    } finally {
+      metrics.disable();
+      installMeter();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { nanoToUsd } from "../money.js";
 import type { Balance } from "../stores/types.js";
 import type { CallRecord } from "../types.js";
 import { ATTR, operationName } from "./attributes.js";
-import type { Attributes, OpenTelemetryApi } from "./types.js";
+import type { Attributes, OpenTelemetryApi, OtelMeter } from "./types.js";
 
 // Bucket boundaries the GenAI conventions advise for these two histograms.
 const TOKEN_BUCKETS = [
@@ -20,38 +20,21 @@ const DURATION_BUCKETS = [
  * `/metrics` reads every process's totals from the store).
  */
 export function metricObserver(api: OpenTelemetryApi, version: string): CallObserver {
-  const meter = api.metrics.getMeter("spendguard", version);
-  const tokens = meter.createHistogram("gen_ai.client.token.usage", {
-    description: "Tokens billed per call",
-    unit: "{token}",
-    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-  });
-  const duration = meter.createHistogram("gen_ai.client.operation.duration", {
-    description: "Duration of a metered call, from its hold to its settle",
-    unit: "s",
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const cost = meter.createCounter("spendguard.cost", { description: "USD charged", unit: "USD" });
-  const refusals = meter.createCounter("spendguard.refusals", {
-    description: "Calls refused before they were sent",
-    unit: "{call}",
-  });
   const balances = new Map<string, Balance>();
-  for (const [name, figure] of [
-    ["spent", (balance: Balance) => balance.spent],
-    ["held", (balance: Balance) => balance.held],
-    ["remaining", (balance: Balance) => Math.max(0, balance.limit - balance.spent - balance.held)],
-    ["limit", (balance: Balance) => balance.limit],
-  ] as const) {
-    meter
-      .createObservableGauge(`spendguard.budget.${name}`, {
-        description: `USD ${name} by budget`,
-        unit: "USD",
-      })
-      .addCallback((result) => {
-        for (const balance of balances.values())
-          result.observe(nanoToUsd(figure(balance)), { [ATTR.budgetId]: balance.id });
-      });
+  /**
+   * The metrics API has no proxy provider: instruments made before the app registers its SDK stay no-ops. So
+   * they are made against the provider in force, and again if the app registers another one later.
+   */
+  let bound: { provider: unknown; instruments: ReturnType<typeof createInstruments> } | undefined;
+  function instruments(): ReturnType<typeof createInstruments> {
+    const provider = api.metrics.getMeterProvider?.();
+    if (!bound || (provider !== undefined && provider !== bound.provider)) {
+      bound = {
+        provider,
+        instruments: createInstruments(api.metrics.getMeter("spendguard", version), balances),
+      };
+    }
+    return bound.instruments;
   }
   const startedAt = new WeakMap<Admission, number>();
 
@@ -72,7 +55,7 @@ export function metricObserver(api: OpenTelemetryApi, version: string): CallObse
   }
 
   function refused(record: CallRecord, code: string): void {
-    refusals.add(1, {
+    instruments().refusals.add(1, {
       [ATTR.sessionId]: record.sessionId,
       [ATTR.errorType]: code,
       [ATTR.provider]: record.provider,
@@ -81,6 +64,7 @@ export function metricObserver(api: OpenTelemetryApi, version: string): CallObse
 
   return {
     onAdmit({ admission, balances: latest }) {
+      instruments();
       startedAt.set(admission, performance.now());
       remember(latest);
     },
@@ -91,6 +75,7 @@ export function metricObserver(api: OpenTelemetryApi, version: string): CallObse
         refused(record, record.reason ?? "unknown");
         return;
       }
+      const { duration, tokens, cost } = instruments();
       const attributes = callAttributes(record);
       const started = admission && startedAt.get(admission);
       if (started !== undefined) {
@@ -115,4 +100,39 @@ export function metricObserver(api: OpenTelemetryApi, version: string): CallObse
       refused(record, error.code);
     },
   };
+}
+
+function createInstruments(meter: OtelMeter, balances: ReadonlyMap<string, Balance>) {
+  const tokens = meter.createHistogram("gen_ai.client.token.usage", {
+    description: "Tokens billed per call",
+    unit: "{token}",
+    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+  });
+  const duration = meter.createHistogram("gen_ai.client.operation.duration", {
+    description: "Duration of a metered call, from its hold to its settle",
+    unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const cost = meter.createCounter("spendguard.cost", { description: "USD charged", unit: "USD" });
+  const refusals = meter.createCounter("spendguard.refusals", {
+    description: "Calls refused before they were sent",
+    unit: "{call}",
+  });
+  for (const [name, figure] of [
+    ["spent", (balance: Balance) => balance.spent],
+    ["held", (balance: Balance) => balance.held],
+    ["remaining", (balance: Balance) => Math.max(0, balance.limit - balance.spent - balance.held)],
+    ["limit", (balance: Balance) => balance.limit],
+  ] as const) {
+    meter
+      .createObservableGauge(`spendguard.budget.${name}`, {
+        description: `USD ${name} by budget`,
+        unit: "USD",
+      })
+      .addCallback((result) => {
+        for (const balance of balances.values())
+          result.observe(nanoToUsd(figure(balance)), { [ATTR.budgetId]: balance.id });
+      });
+  }
+  return { tokens, duration, cost, refusals };
 }

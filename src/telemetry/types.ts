@@ -47,7 +47,7 @@ export interface OpenTelemetryApi {
     getTracer(name: string, version?: string): OtelTracer;
     getActiveSpan(): OtelSpan | undefined;
   };
-  metrics: { getMeter(name: string, version?: string): OtelMeter };
+  metrics: { getMeter(name: string, version?: string): OtelMeter; getMeterProvider?(): unknown };
   context: { active(): unknown };
 }
 
