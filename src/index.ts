@@ -1,3 +1,11 @@
+export type {
+  Alert,
+  LargeHoldAlert,
+  ThresholdAlert,
+  WebhookAlertOptions,
+  WebhookAlerts,
+} from "./alerts/index.js";
+export { webhookAlerts } from "./alerts/index.js";
 export type { RuleViolationCode, SpendguardErrorCode } from "./errors.js";
 export {
   BudgetExceededError,
@@ -18,6 +26,7 @@ export type {
   ResolvedApiKey,
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
+export type { AdmitEvent, CallObserver, RefuseEvent, SettleEvent } from "./ledger/types.js";
 export type { PricingOptions, ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
@@ -57,6 +66,7 @@ export {
 } from "./report/budgets.js";
 export type { ImagePriceRow } from "./report/prices.js";
 export { imagePriceComparison, mediaModels } from "./report/prices.js";
+export { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./report/prometheus.js";
 export type {
   ApprovalRule,
   CustomRule,
@@ -90,6 +100,8 @@ export type {
   SettleResult,
   UpdateRequest,
 } from "./stores/types.js";
+export type { OpenTelemetryOptions } from "./telemetry/index.js";
+export { openTelemetry } from "./telemetry/index.js";
 export type {
   BudgetSummary,
   CallFlag,

@@ -1,5 +1,6 @@
 import type { BudgetExceededError } from "./errors.js";
 import { expected } from "./expected.js";
+import type { CallObserver } from "./ledger/types.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
 import { type Period, validatePeriod } from "./periods.js";
 import type { PriceOverride } from "./pricing/types.js";
@@ -76,6 +77,11 @@ export interface SessionOptions {
   period?: Period;
   /** Milliseconds since the epoch; for tests of leases. @default Date.now */
   clock?: () => number;
+  /**
+   * Told about every admitted, settled and refused call and every warning: `openTelemetry()`,
+   * `webhookAlerts()`, or your own. A child session inherits its parent's.
+   */
+  observers?: readonly CallObserver[];
   anthropic?: {
     /**
      * Count each request's input exactly with Anthropic's free `messages.countTokens` (one extra round trip
@@ -185,6 +191,12 @@ export function resolveOptions(options: SessionOptions, generateId: () => string
       Object.values(tags).some((value) => typeof value !== "string")
     ) {
       throw expected("tags", "an object of string labels", tags);
+    }
+  }
+  if (options.observers !== undefined) {
+    const observers = options.observers;
+    if (!Array.isArray(observers) || observers.some((entry) => typeof entry !== "object" || entry === null)) {
+      throw expected("observers", "an array of observers (e.g. [openTelemetry()])", observers);
     }
   }
   const history = options.history ?? {};

@@ -14,6 +14,7 @@ import { apiKeyEnvVars } from "./keys/env.js";
 import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
+import { notifyObservers } from "./ledger/observers.js";
 import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
 import {
@@ -206,6 +207,7 @@ export class BudgetedSession {
       warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
       isClosed: () => this.#closed,
       track: (promise) => this.#track(promise),
+      ...(options.observers && { observers: [...options.observers] }),
     });
     // So that tools reading the store (the CLI, the dashboard) can list this budget; listing is not enforcement.
     this.#store
@@ -555,7 +557,7 @@ export class BudgetedSession {
   }
 
   /**
-   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle, and close the store if the
+   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle and observers to flush, and close the store if the
    * session created it (a store you passed in is yours to close). A call still open after that, such as a
    * stream nobody reads, keeps its hold, which settles at its full amount when its lease ends.
    */
@@ -569,6 +571,8 @@ export class BudgetedSession {
     });
     const drained = (async () => {
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+      // Then what the calls' observers still send (alerts in flight).
+      await Promise.allSettled((this.#settings.observers ?? []).map((observer) => observer.flush?.()));
     })();
     await Promise.race([drained, timeout]);
     clearTimeout(timer);
@@ -646,8 +650,11 @@ export class BudgetedSession {
       remaining: nanoToUsd(Math.max(0, balance.limit - balance.spent - balance.held)),
       budget: nanoToUsd(balance.limit),
       utilizationPercent: utilization(balance),
+      ...(balance.key !== this.id && { period: balance.key.slice(this.id.length + 1) }),
     };
     runCallback("onWarning", this.#settings.onWarning, event);
+    const observers = this.#settings.observers;
+    if (observers && observers.length > 0) notifyObservers(observers, "onWarning", event);
   }
 
   #track(promise: Promise<unknown>): void {

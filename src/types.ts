@@ -151,6 +151,8 @@ export interface WarningEvent {
   remaining: number;
   budget: number;
   utilizationPercent: number;
+  /** The period the threshold was crossed in (`2026-12-04`, `week-2026-11-30`); absent without `period`. */
+  period?: string;
 }
 
 export interface OverspendEvent {

@@ -17,6 +17,7 @@ const HEAVY = [
   "keytar",
   "better-sqlite3",
   "ioredis",
+  "@opentelemetry/api",
 ];
 
 /** A script that imports `entry` in a fresh Node process where importing any heavy module throws. */
@@ -54,7 +55,7 @@ describe("the package", () => {
     ]);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(
-      "BudgetExceededError,BudgetedSession,CostReportError,InvalidRequestError,KeychainUnavailableError,RuleViolationError,SnapshotError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,describeChange,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,previewPriceUpdate,reconcile,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary,updatePrices",
+      "BudgetExceededError,BudgetedSession,CostReportError,InvalidRequestError,KeychainUnavailableError,PROMETHEUS_CONTENT_TYPE,RuleViolationError,SnapshotError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,describeChange,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,openTelemetry,previewPriceUpdate,prometheusText,reconcile,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary,updatePrices,webhookAlerts",
     );
   });
 

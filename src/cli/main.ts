@@ -125,7 +125,9 @@ async function dashboard(store: BudgetStore, flags: Flags, io: CliIo, print: (te
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError("Expected --port to be a port number");
   const { startDashboard } = await import("../dashboard/index.js");
-  const server = await startDashboard({ store, port });
+  // A fixed token (for a Prometheus scrape config) comes from the environment, never the command line.
+  const token = io.env.SPENDGUARD_DASHBOARD_TOKEN;
+  const server = await startDashboard({ store, port, ...(token && { token }) });
   print(`Dashboard: ${server.url}\n(127.0.0.1 only; the token in the URL is required. Ctrl-C stops it.)`);
   await (io.stop ?? untilSignal());
   await server.close();

@@ -28,5 +28,6 @@ Usage: spendguard <command> [options]   (--store sqlite:PATH | redis://HOST:PORT
   estimate --provider P --model M [--operation OP] < request.json
   keys set|delete|list [PROVIDER]        API keys in the OS keychain (set reads the key from a prompt or stdin)
   dashboard [--port N]                   the local dashboard on 127.0.0.1, behind a random access token
+                                         (SPENDGUARD_DASHBOARD_TOKEN fixes it); GET /metrics for Prometheus
 
 Read commands take --json. Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 drift above --max-drift.`;

@@ -17,6 +17,7 @@ import {
   setPanic,
   storeSummary,
 } from "../report/budgets.js";
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../report/prometheus.js";
 import type { BudgetStore, HistoryQuery } from "../stores/types.js";
 import type { BudgetSummary, CallRecord, CallStatus, ModelTotals, Usage } from "../types.js";
 
@@ -164,6 +165,10 @@ async function handle(
     return;
   }
   const url = new URL(request.url ?? "/", `http://${HOST}:${context.port}`);
+  if (url.pathname === "/metrics") {
+    await handleMetrics(context, url, request, response);
+    return;
+  }
   if (url.pathname.startsWith("/api/")) {
     await handleApi(context, url, request, response);
     return;
@@ -188,6 +193,38 @@ async function handle(
   }
   response.writeHead(200, { "content-type": asset.contentType, "content-length": asset.body.length });
   response.end(asset.body);
+}
+
+/** Prometheus scrapes with the token as a bearer token (or the page's header or query parameter). */
+async function handleMetrics(
+  context: Context,
+  url: URL,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const bearer = /^Bearer (.+)$/.exec(headerValue(request, "authorization") ?? "")?.[1];
+  const token = bearer ?? headerValue(request, TOKEN_HEADER) ?? url.searchParams.get("token");
+  if (!tokenMatches(context, token)) {
+    sendText(response, 401, "Unauthorized: send the dashboard's token as a bearer token");
+    return;
+  }
+  if (request.method !== "GET") {
+    response.setHeader("allow", "GET");
+    sendText(response, 405, "Method not allowed");
+    return;
+  }
+  let text: string;
+  try {
+    text = await prometheusText(context.store, { now: context.now() });
+  } catch {
+    sendText(response, 503, "The store is unavailable");
+    return;
+  }
+  response.writeHead(200, {
+    "content-type": PROMETHEUS_CONTENT_TYPE,
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
 }
 
 async function handleApi(

@@ -24,7 +24,16 @@ import type { RequestFacts, RuleRequest } from "../rules/types.js";
 import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, PriceSource, Usage } from "../types.js";
 import { sizeHold } from "./hold-size.js";
-import type { Admission, AdmitContext, CallInfo, CallLedger, CallPlan, Outcome } from "./types.js";
+import { notifyObservers } from "./observers.js";
+import type {
+  Admission,
+  AdmitContext,
+  CallInfo,
+  CallLedger,
+  CallObserver,
+  CallPlan,
+  Outcome,
+} from "./types.js";
 
 export type { CallInfo };
 
@@ -52,6 +61,8 @@ export interface CallLedgerDeps {
   isClosed(): boolean;
   /** Tracks calls in flight (admitted, not yet settled) so `close()` can wait for them. */
   track(promise: Promise<unknown>): void;
+  /** Told about every admitted, settled and refused call (telemetry, alert sinks). */
+  observers?: readonly CallObserver[];
 }
 
 export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
@@ -59,6 +70,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   clearRefusals(): void;
 } {
   const { options, store, clock } = deps;
+  const observers = deps.observers ?? [];
   const finished = new WeakSet<Admission>();
   /** Resolves each admitted call's in-flight promise once it has settled. */
   const settledSignals = new WeakMap<Admission, () => void>();
@@ -88,6 +100,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     deps.recorded(record);
     // A store that cannot record is already refusing; the refusal itself is what the caller must see.
     await store.record(record).catch(() => undefined);
+    if (observers.length > 0) notifyObservers(observers, "onRefuse", { record, error });
     runCallback("onBlocked", deps.callbacks.onBlocked, record);
     await countRefusal(error, now);
   }
@@ -247,6 +260,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           ...(charges.length > 0 && { charges, chargedTokens }),
         };
         deps.track(new Promise<void>((resolve) => settledSignals.set(admission, resolve)));
+        if (observers.length > 0)
+          notifyObservers(observers, "onAdmit", { admission, balances: result.balances });
         if (view) await approve(admission, view, rules);
         return admission;
       }
@@ -399,11 +414,27 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     } catch (cause) {
       // The hold stays in the store and settles at its full amount when its lease ends: the safe side.
       emitCallbackWarning("store", new StoreUnavailableError(store.name, cause));
+      if (observers.length > 0)
+        notifyObservers(observers, "onSettle", {
+          record,
+          admission,
+          balances: [],
+          lost: "store_unavailable",
+        });
       return;
     }
-    if (!result.settled) return; // its lease ended first: already charged at the hold, with its own record
+    if (!result.settled) {
+      // Its lease ended first: already charged at the hold, with its own record.
+      if (observers.length > 0) {
+        const event = { record, admission, balances: result.balances, lost: "lease_expired" } as const;
+        notifyObservers(observers, "onSettle", event);
+      }
+      return;
+    }
     deps.observe(result.balances);
     deps.recorded(record);
+    if (observers.length > 0)
+      notifyObservers(observers, "onSettle", { record, admission, balances: result.balances });
 
     if (status === "settled") runCallback("onCost", deps.callbacks.onCost, record);
     if (actual > held) {
@@ -509,6 +540,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     }
     deps.observe(result.balances);
     deps.recorded(record);
+    if (observers.length > 0) notifyObservers(observers, "onSettle", { record, balances: result.balances });
     runCallback("onCost", deps.callbacks.onCost, record);
     for (const warning of result.warnings) {
       const balance = result.balances.find((entry) => entry.key === warning.key);

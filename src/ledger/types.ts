@@ -1,8 +1,17 @@
+import type { SpendguardError } from "../errors.js";
 import type { Nano } from "../money.js";
 import type { TokenPrice } from "../pricing/types.js";
 import type { RequestFacts, RequestRewrite } from "../rules/types.js";
-import type { RateCharge } from "../stores/types.js";
-import type { CallFlag, CallRecord, CostEstimate, PriceSource, ServiceTier, Usage } from "../types.js";
+import type { Balance, RateCharge } from "../stores/types.js";
+import type {
+  CallFlag,
+  CallRecord,
+  CostEstimate,
+  PriceSource,
+  ServiceTier,
+  Usage,
+  WarningEvent,
+} from "../types.js";
 
 /**
  * The seam between provider adapters and the session's ledger: an adapter turns a request into a plan,
@@ -139,4 +148,46 @@ export interface CallLedger {
    * recorded in full, even over budget, flagged `unreserved`.
    */
   charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord>;
+}
+
+/**
+ * Told about every metered call, whatever door it came through (SDK wrapper, transport, `guard`, batch): the
+ * seam telemetry and alert sinks plug into. Hooks run synchronously on the call's path: keep them cheap; a hook
+ * that throws is reported as a process warning and the call goes on.
+ */
+export interface CallObserver {
+  /** A hold was taken: the call is about to be sent. */
+  onAdmit?(event: AdmitEvent): void;
+  /** An admitted call (or an unreserved charge) ended: its record is final (`settled`, `failed`, `blocked`). */
+  onSettle?(event: SettleEvent): void;
+  /** A call was refused before anything was held or sent. */
+  onRefuse?(event: RefuseEvent): void;
+  /** A budget crossed a warning threshold: once per threshold and period across every process of the store. */
+  onWarning?(event: WarningEvent): void;
+  /** Finish background work (deliveries in flight); `session.close()` waits for it within its timeout. */
+  flush?(): Promise<void>;
+}
+
+export interface AdmitEvent {
+  admission: Admission;
+  /** The accounts the hold was taken on, after it, innermost first. */
+  balances: readonly Balance[];
+}
+
+export interface SettleEvent {
+  record: CallRecord;
+  /** Absent for spend charged without a hold (`settleBatch`). */
+  admission?: Admission;
+  /** The accounts after the settle, innermost first (empty when the store could not be reached). */
+  balances: readonly Balance[];
+  /**
+   * Set when this settle did not reach the store: the hold stays and is charged in full when its lease ends
+   * (`store_unavailable`), or its lease had already ended and charged it (`lease_expired`).
+   */
+  lost?: "store_unavailable" | "lease_expired";
+}
+
+export interface RefuseEvent {
+  record: CallRecord;
+  error: SpendguardError;
 }
