@@ -1,0 +1,199 @@
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresStore } from "../src/stores/postgres/index.js";
+import type { ScopeRef } from "../src/stores/types.js";
+import { storeConformanceCases } from "../src/testing/index.js";
+import { POSTGRES_URL, postgresAvailable } from "./fixtures/postgres-server.js";
+import { runFlows, workerRecord } from "./fixtures/store-processes.js";
+import {
+  killedHolderSettlesAtLease,
+  LEASE_MS,
+  processesStayWithinBudget,
+  type SharedStore,
+  T0,
+  USD,
+} from "./fixtures/store-scenarios.js";
+
+const { Pool: PgPool } = createRequire(import.meta.url)("pg") as {
+  Pool: new (config: object) => Pool;
+};
+/** Schemas of this run, dropped at the end: the server is shared with other test runs. */
+const run = `sg_test_${randomBytes(4).toString("hex")}`;
+const schemas: string[] = [];
+const schemaOf = (name: string) => {
+  const schema = `${run}_${name}`;
+  schemas.push(schema);
+  return schema;
+};
+
+if (postgresAvailable("test/store-postgres.test.ts")) {
+  let admin: Pool;
+  beforeAll(() => {
+    admin = new PgPool({ connectionString: POSTGRES_URL, max: 2 });
+  });
+  afterAll(async () => {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  describe("the PostgreSQL store: conformance", () => {
+    const schema = schemaOf("conformance");
+    for (const conformance of storeConformanceCases(() => postgresStore({ url: POSTGRES_URL, schema }))) {
+      it(conformance.name, conformance.run);
+    }
+  });
+
+  describe("the PostgreSQL store: conformance under SERIALIZABLE by default", () => {
+    // Users may run the database at a stricter default isolation: the store's transactions set their own.
+    const schema = schemaOf("serializable");
+    const pools: Pool[] = [];
+    afterAll(async () => {
+      for (const pool of pools) await pool.end();
+    });
+    for (const conformance of storeConformanceCases(() => {
+      const pool = new PgPool({
+        connectionString: POSTGRES_URL,
+        options: "-c default_transaction_isolation=serializable",
+      });
+      pools.push(pool);
+      return postgresStore({ pool, schema });
+    })) {
+      if (/concurren|parallel|invariant/i.test(conformance.name)) it(conformance.name, conformance.run);
+    }
+  });
+
+  describe("the PostgreSQL store", () => {
+    const shared = (name: string): SharedStore => {
+      const schema = schemaOf(name);
+      return {
+        open: () => postgresStore({ url: POSTGRES_URL, schema }),
+        spec: { kind: "postgres", url: POSTGRES_URL, schema },
+      };
+    };
+
+    it("keeps 4 processes × 250 concurrent flows within one budget, with exact totals", async () => {
+      await processesStayWithinBudget(shared("processes"));
+    }, 120_000);
+
+    it("a process killed while holding frees nothing: the hold blocks others until its lease settles it in full", async () => {
+      const { store } = await killedHolderSettlesAtLease(shared("crash"));
+      await store.close?.();
+    }, 60_000);
+
+    it("creates the schema once, even when several processes open it at the same time", async () => {
+      const schema = schemaOf("fresh");
+      const budget: ScopeRef = { id: "fresh", key: "fresh", limit: USD, thresholds: [] };
+      const results = await runFlows(
+        [1, 2, 3].map((n) => ({
+          store: { kind: "postgres" as const, url: POSTGRES_URL, schema },
+          mode: "flows" as const,
+          name: `fresh${n}`,
+          scopes: [budget],
+          now: T0,
+          expiresAt: T0 + LEASE_MS,
+          flows: 4,
+          callsPerFlow: 5,
+          maxAmount: 1000,
+          seed: n,
+        })),
+      );
+      const store = postgresStore({ url: POSTGRES_URL, schema });
+      const [balance] = await store.read({ scopes: [budget], now: T0 });
+      expect(balance?.spent).toBe(results.reduce((sum, result) => sum + result.actual, 0));
+      const versions = await admin.query(`SELECT version FROM "${schema}".schema_version`);
+      expect(versions.rows).toEqual([{ version: 1 }]);
+      await store.close?.();
+    }, 60_000);
+
+    it("refuses a schema written by a newer spendguard, and changes nothing in it", async () => {
+      const schema = schemaOf("newer");
+      const scope: ScopeRef = { id: "newer", key: "newer", limit: USD, thresholds: [] };
+      const first = postgresStore({ url: POSTGRES_URL, schema });
+      await first.record(workerRecord("kept", [scope], T0, {}));
+      await first.close?.();
+      await admin.query(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
+      const store = postgresStore({ url: POSTGRES_URL, schema });
+      await expect(store.read({ scopes: [scope], now: T0 })).rejects.toThrow(
+        "The PostgreSQL schema `" + schema + "` has version 99, newer than this spendguard knows (1)",
+      );
+      await store.close?.();
+      const kept = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".history`);
+      expect(kept.rows[0]).toEqual({ n: 1 });
+    });
+
+    it("keeps at most historyLimit records, newest first", async () => {
+      const store = postgresStore({ url: POSTGRES_URL, schema: schemaOf("capped"), historyLimit: 3 });
+      const scope: ScopeRef = { id: "capped", key: "capped", limit: USD, thresholds: [] };
+      for (let i = 0; i < 5; i++) await store.record(workerRecord(`r${i}`, [scope], T0 + i, {}));
+      expect((await store.history({})).map((record) => record.id)).toEqual(["r4", "r3", "r2"]);
+      expect((await store.history({ sessionId: "capped" })).map((record) => record.id)).toEqual([
+        "r4",
+        "r3",
+        "r2",
+      ]);
+      await store.close?.();
+    });
+
+    it("uses a pool the caller passes in and leaves it open", async () => {
+      const pool = new PgPool({ connectionString: POSTGRES_URL, max: 2 });
+      const schema = schemaOf("given");
+      const store = postgresStore({ pool, schema });
+      const scope: ScopeRef = { id: "given", key: "given", limit: USD, thresholds: [] };
+      const reserved = await store.reserve({
+        holdId: "h",
+        amount: 5,
+        scopes: [scope],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+        record: workerRecord("h", [scope], T0, {}),
+      });
+      expect(reserved.ok).toBe(true);
+      await store.close?.();
+      const { rows } = await pool.query(`SELECT held::int FROM "${schema}".accounts WHERE key = 'given'`);
+      expect(rows).toEqual([{ held: 5 }]);
+      await pool.end();
+    });
+
+    it("rejects a hold id that is already held, changing nothing", async () => {
+      const store = postgresStore({ url: POSTGRES_URL, schema: schemaOf("duplicate") });
+      const scope: ScopeRef = { id: "duplicate", key: "duplicate", limit: USD, thresholds: [] };
+      const reserve = () =>
+        store.reserve({
+          holdId: "same",
+          amount: 5,
+          scopes: [scope],
+          now: T0,
+          expiresAt: T0 + LEASE_MS,
+          record: workerRecord("same", [scope], T0, {}),
+        });
+      expect((await reserve()).ok).toBe(true);
+      await expect(reserve()).rejects.toThrow("Hold same already exists");
+      expect((await store.read({ scopes: [scope], now: T0 }))[0]?.held).toBe(5);
+      await store.close?.();
+    });
+
+    it("names the option, the expected value and what was given, never a password", () => {
+      expect(() => postgresStore({})).toThrow(
+        new TypeError("Expected `url` to be a postgres:// URL (or pass `pool`, a pg Pool), got `undefined`"),
+      );
+      expect(() => postgresStore({ url: "mysql://root:hunter2@db/x" })).toThrow(
+        new TypeError(
+          'Expected `url` to be a postgres:// URL (or pass `pool`, a pg Pool), got `"mysql://…"` (string)',
+        ),
+      );
+      expect(() => postgresStore({ url: POSTGRES_URL, schema: 'x"; DROP' })).toThrow(
+        new TypeError(
+          'Expected `schema` to be a lowercase identifier (letters, digits, _; at most 63), got `"x\\"; DROP"` (string)',
+        ),
+      );
+      expect(() => postgresStore({ url: POSTGRES_URL, historyLimit: 0 })).toThrow(
+        new TypeError("Expected `historyLimit` to be an integer >= 1, got `0` (number)"),
+      );
+      expect(() => postgresStore({ pool: {} as Pool })).toThrow(
+        new TypeError("Expected `pool` to be a pg Pool, got an object"),
+      );
+    });
+  });
+}
