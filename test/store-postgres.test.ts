@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BudgetedSession, StoreUnavailableError } from "../src/index.js";
 import { postgresStore } from "../src/stores/postgres/index.js";
 import type { ScopeRef } from "../src/stores/types.js";
 import { storeConformanceCases } from "../src/testing/index.js";
-import { POSTGRES_URL, postgresAvailable } from "./fixtures/postgres-server.js";
-import { runFlows, workerRecord } from "./fixtures/store-processes.js";
+import { createCluster, POSTGRES_URL, postgresAvailable } from "./fixtures/postgres-server.js";
+import { freePort } from "./fixtures/redis-server.js";
+import { nanoOf, runFlows, workerRecord } from "./fixtures/store-processes.js";
 import {
   killedHolderSettlesAtLease,
   LEASE_MS,
@@ -174,6 +176,93 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       await store.close?.();
     });
 
+    it("refuses every call while the server is down, naming it without the password, and is exact after its restart", async () => {
+      // A cluster of this test's own, crashed and restarted mid-run (never the shared server).
+      const port = await freePort();
+      const cluster = createCluster(port);
+      cluster.start();
+      const url = cluster.url.replace("postgres@", "postgres:pg-secret-42@");
+      const store = postgresStore({ url, schema: "outage", historyLimit: 100_000 });
+      const budget: ScopeRef = { id: "outage", key: "outage", limit: 1000 * USD, thresholds: [] };
+      try {
+        await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
+        const confirmed = new Map<string, number>();
+        const errors: unknown[] = [];
+        let stop = false;
+        let next = 0;
+        const flow = async () => {
+          while (!stop) {
+            const holdId = `o${next++}`;
+            const amount = 1000 + (next % 977);
+            try {
+              const reserved = await store.reserve({
+                holdId,
+                amount,
+                scopes: [budget],
+                now: T0,
+                expiresAt: T0 + LEASE_MS,
+                record: workerRecord(holdId, [budget], T0, { heldNano: String(amount) }),
+              });
+              if (!reserved.ok) throw new Error(`refused: ${reserved.reason}`);
+              const actual = amount - (next % 500);
+              const settled = await store.settle({
+                holdId,
+                actual,
+                now: T0,
+                record: workerRecord(holdId, [budget], T0, { actualNano: String(actual) }),
+              });
+              if (settled.settled) confirmed.set(holdId, actual);
+            } catch (error) {
+              if (String(error).includes("refused")) throw error;
+              errors.push(error);
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+          }
+        };
+        const flows = Array.from({ length: 8 }, flow);
+        await waitFor(() => confirmed.size >= 200);
+
+        cluster.crash();
+        const started = performance.now();
+        const down = await store.read({ scopes: [budget], now: T0 }).catch((error: Error) => error);
+        expect(performance.now() - started).toBeLessThan(1000);
+        expect(String(down)).toContain(
+          `PostgreSQL at 127.0.0.1:${port}, database postgres, schema outage is unavailable`,
+        );
+        const session = new BudgetedSession({ budgetUsd: 1, id: "outage-session", store });
+        const refused = await session.panic(true).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(StoreUnavailableError);
+        expect((refused as Error).message).toContain(`127.0.0.1:${port}, database postgres`);
+        const failed = errors.length;
+        await waitFor(() => errors.length >= failed + 20);
+
+        cluster.start();
+        const resumed = confirmed.size;
+        await waitFor(() => confirmed.size >= resumed + 200, 20_000);
+        stop = true;
+        await Promise.all(flows);
+
+        for (const error of [down, refused, ...errors]) {
+          const text = `${String(error)} ${(error as Error).stack} ${String((error as Error).cause)}`;
+          expect(text).not.toContain("pg-secret-42");
+        }
+        // A reserve whose answer was lost, or a settle that failed, left a hold: its lease settles it.
+        const [balance] = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
+        expect(balance?.held).toBe(0);
+        const records = await store.history({ sessionId: budget.id });
+        expect(balance?.spent).toBe(records.reduce((sum, record) => sum + nanoOf(record), 0));
+        const settledById = new Map(records.map((record) => [record.id, record]));
+        expect(settledById.size).toBe(records.length);
+        for (const [holdId, actual] of confirmed) {
+          const record = settledById.get(holdId);
+          expect(record && nanoOf(record), holdId).toBe(actual);
+        }
+      } finally {
+        await store.close?.();
+        cluster.remove();
+      }
+    }, 90_000);
+
     it("names the option, the expected value and what was given, never a password", () => {
       expect(() => postgresStore({})).toThrow(
         new TypeError("Expected `url` to be a postgres:// URL (or pass `pool`, a pg Pool), got `undefined`"),
@@ -196,4 +285,12 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       );
     });
   });
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

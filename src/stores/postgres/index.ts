@@ -93,12 +93,18 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
   async function withClient<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // The server may drop the connection between two statements: pg reports that as an event, not a throw.
+    const dropped = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", dropped);
     try {
       return await body(client);
     } catch (error) {
       if (isConnectionError(error)) broken = error as Error;
       throw error;
     } finally {
+      client.off("error", dropped);
       client.release(broken);
     }
   }
