@@ -15,6 +15,7 @@ import type { ScopeRef } from "../src/stores/types.js";
 import { countChatInput, loadTokenizer } from "../src/tokenize/index.js";
 import { createTokenizer } from "../src/tokenize/tokenizer.js";
 import type { CallRecord } from "../src/types.js";
+import { postgresThroughput } from "./postgres.js";
 import { storeThroughput } from "./stores.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -295,6 +296,7 @@ await cpuPerCall();
 await tokenCounting();
 await ledgerThroughput();
 rows.push(...(await storeThroughput()));
+rows.push(...(await postgresThroughput()));
 coldImport();
 
 const widths = [0, 1, 2, 3].map((column) =>
