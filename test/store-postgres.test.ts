@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
+import { Readable } from "node:stream";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
 import { BudgetedSession, StoreUnavailableError } from "../src/index.js";
 import { postgresStore } from "../src/stores/postgres/index.js";
 import type { ScopeRef } from "../src/stores/types.js";
@@ -263,6 +265,36 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       }
     }, 90_000);
 
+    it("the CLI (and so its dashboard) opens postgres:// stores, with ?schema=", async () => {
+      const schema = schemaOf("cli");
+      const store = postgresStore({ url: POSTGRES_URL, schema });
+      const scope: ScopeRef = { id: "agent", key: "agent", limit: USD, thresholds: [] };
+      await store.register([{ id: "agent", limit: USD, thresholds: [], createdAt: T0 }]);
+      await store.reserve({
+        holdId: "h",
+        amount: USD / 4,
+        scopes: [scope],
+        now: Date.now(),
+        expiresAt: Date.now() + LEASE_MS,
+        record: workerRecord("h", [scope], T0, {}),
+      });
+      const spec = `${POSTGRES_URL}?schema=${schema}`;
+      const status = await cli(["status", "agent", "--store", spec, "--json"]);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ budget: 1, reserved: 0.25, spent: 0 });
+      expect((await cli(["panic", "on", "agent", "--store", spec])).code).toBe(0);
+      expect((await store.read({ scopes: [scope], now: Date.now() }))[0]?.flags).toEqual({ panic: true });
+      await store.close?.();
+
+      const port = await freePort();
+      const down = await cli(["status", "--store", `postgres://ops:pg-secret-7@127.0.0.1:${port}/budgets`]);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain(
+        `PostgreSQL at 127.0.0.1:${port}, database budgets, schema spendguard is unavailable`,
+      );
+      expect(down.stderr).not.toContain("pg-secret-7");
+    });
+
     it("names the option, the expected value and what was given, never a password", () => {
       expect(() => postgresStore({})).toThrow(
         new TypeError("Expected `url` to be a postgres:// URL (or pass `pool`, a pg Pool), got `undefined`"),
@@ -293,4 +325,16 @@ async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<vo
     if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+async function cli(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([]) as NodeJS.ReadableStream,
+    env: {},
+  });
+  return { code, stdout, stderr };
 }
