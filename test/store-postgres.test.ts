@@ -1,6 +1,9 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
@@ -294,6 +297,40 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       );
       expect(down.stderr).not.toContain("pg-secret-7");
     });
+
+    it("examples/shared-budget-postgres.ts: three processes on one PostgreSQL budget never overspend it", () => {
+      const child = spawnSync(process.execPath, ["--import", "tsx", "examples/shared-budget-postgres.ts"], {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        env: { ...process.env, POSTGRES_URL, POSTGRES_SCHEMA: schemaOf("example"), OPENAI_API_KEY: "" },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe("");
+      expect(child.status).toBe(0);
+      expect(child.stdout.match(/^worker \d: \d+ calls made, \d+ refused$/gm)).toHaveLength(3);
+      expect(child.stdout).toMatch(/calls in 3 processes; spent \$0\.00\d+ of \$0\.01, reserved \$0\.000000/);
+      expect(child.stdout).toContain("PASS: the shared budget held");
+    }, 60_000);
+
+    it("ships as spendguard/postgres, for import and require", () => {
+      const root = fileURLToPath(new URL("..", import.meta.url));
+      if (!existsSync(`${root}dist/postgres.js`))
+        execFileSync("npx", ["tsup"], { cwd: root, stdio: "ignore" });
+      const schema = schemaOf("dist");
+      const use = (load: string) => `
+        const { postgresStore } = ${load};
+        const store = postgresStore({ url: ${JSON.stringify(POSTGRES_URL)}, schema: ${JSON.stringify(schema)} });
+        const scope = { id: "dist", key: "dist", limit: 10, thresholds: [] };
+        store.read({ scopes: [scope], now: 0 }).then(async (b) => { console.log(b[0].limit, store.name); await store.close(); });`;
+      for (const args of [
+        ["--input-type=module", "-e", use('await import("spendguard/postgres")')],
+        ["-e", use('require("spendguard/postgres")')],
+      ]) {
+        const child = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 30_000 });
+        expect(child.stderr).toBe("");
+        expect(child.stdout.trim()).toBe("10 postgres");
+      }
+    }, 120_000);
 
     it("names the option, the expected value and what was given, never a password", () => {
       expect(() => postgresStore({})).toThrow(
