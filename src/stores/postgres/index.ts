@@ -1,10 +1,10 @@
 import { createRequire } from "node:module";
 import type { Pool, PoolClient, PoolConfig } from "pg";
 import { expected } from "../../expected.js";
+import { expiredRecord } from "../../ledger/ledger-state.js";
 import type { Nano } from "../../money.js";
 import type { CallRecord } from "../../types.js";
-import type { BudgetStore, HistoryQuery, ScopeInfo } from "../types.js";
-import { createLedger, type Query } from "./ledger.js";
+import type { Balance, BudgetStore, HistoryQuery, ReserveResult, ScopeInfo, SettleResult } from "../types.js";
 import { MIGRATIONS } from "./migrations.js";
 
 export interface PostgresStoreOptions {
@@ -26,11 +26,19 @@ export interface PostgresStoreOptions {
 const RETRIED = new Set(["40001", "40P01"]);
 const ATTEMPTS = 20;
 
+/** One statement on a connection. */
+type Query = (text: string, values?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
 /**
  * A store in PostgreSQL, shared by every process and host that reaches the database. Each transition is one
- * READ COMMITTED transaction (whatever `default_transaction_isolation` says) that locks the rows it checks in
- * a fixed order (see `ledger.ts`); a transaction PostgreSQL aborts as a deadlock or serialization failure is
- * run again. Uses the `pg` package (an optional peer dependency).
+ * call of a PL/pgSQL function (`migrations.ts`), so one statement and one round trip, that locks the rows it
+ * checks before it reads them, always in one order, so two transitions never wait on each other in a cycle:
+ * hold rows first (a settle deletes its own hold before anything else; the lease sweep skips rows another
+ * transaction has locked), then account rows sorted by key (`SELECT … ORDER BY key FOR UPDATE`), then rate
+ * windows sorted by key. Every check reads rows it has locked, so no two transitions can both pass a check the
+ * other's write would fail. Under a stricter default isolation PostgreSQL may abort a call as a serialization
+ * failure (or a deadlock, when accounts are first created): it is run again in a READ COMMITTED transaction.
+ * Uses the `pg` package (an optional peer dependency).
  */
 export function postgresStore(options: PostgresStoreOptions): BudgetStore {
   if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
@@ -70,7 +78,6 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     openPool({ connectionString: url, max: maxConnections, connectionTimeoutMillis: connectTimeoutMs });
   const where = describeTarget(given ? given.options : { connectionString: url }, schema);
   const quoted = `"${schema}"`;
-  const ledger = createLedger(quoted, historyLimit);
 
   /** Every failure names the database (never the password); our own errors pass through unchanged. */
   const fail = (error: unknown): Error => {
@@ -109,25 +116,33 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     }
   }
 
-  /** Runs `body` in one READ COMMITTED transaction, again when PostgreSQL aborts it as a deadlock. */
-  async function transaction<T>(body: (query: Query) => Promise<T>): Promise<T> {
+  /** Calls a transition function; again, in an explicit READ COMMITTED transaction, when PostgreSQL aborts it. */
+  async function transition<T>(fn: string, payload: object): Promise<T> {
+    const text = `SELECT ${quoted}.${fn}($1::jsonb) AS result`;
+    const values = [JSON.stringify(historyLimit === undefined ? payload : { ...payload, historyLimit })];
     try {
       await migrated();
       for (let attempt = 1; ; attempt++) {
-        const retry = await withClient(async (client) => {
-          await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
-          try {
-            const result = await body(prepared(client));
-            await client.query("COMMIT");
-            return { result };
-          } catch (error) {
-            if (isConnectionError(error)) throw error;
-            await client.query("ROLLBACK");
-            if (attempt < ATTEMPTS && RETRIED.has((error as { code?: string }).code ?? "")) return undefined;
-            throw error;
-          }
-        });
-        if (retry) return retry.result;
+        try {
+          const rows = await withClient(async (client) => {
+            const query = prepared(client);
+            if (attempt === 1) return (await query(text, values)).rows;
+            await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+            try {
+              const result = (await query(text, values)).rows;
+              await client.query("COMMIT");
+              return result;
+            } catch (error) {
+              if (!isConnectionError(error)) await client.query("ROLLBACK");
+              throw error;
+            }
+          });
+          return rows[0]?.result as T;
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? "";
+          if (attempt < ATTEMPTS && RETRIED.has(code)) continue;
+          throw error;
+        }
       }
     } catch (error) {
       throw fail(error);
@@ -146,11 +161,25 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
   const t = (name: string) => `${quoted}.${name}`;
   return {
     name: "postgres",
-    reserve: (request) => transaction((query) => ledger.reserve(query, request)),
-    settle: (request) => transaction((query) => ledger.settle(query, request)),
-    read: (request) => transaction((query) => ledger.read(query, request)),
-    update: (request) => transaction((query) => ledger.update(query, request)),
-    record: (record) => transaction((query) => ledger.append(query, [record])),
+    async reserve(request) {
+      const { record, ...rest } = request;
+      const payload = { ...rest, expired: JSON.stringify(expiredRecord(record, request.amount)) };
+      try {
+        return await transition<ReserveResult>("reserve_hold", payload);
+      } catch (error) {
+        if ((error as { cause?: { constraint?: string } }).cause?.constraint === "holds_pkey") {
+          throw new Error(`Hold ${request.holdId} already exists`);
+        }
+        throw error;
+      }
+    },
+    settle: (request) =>
+      transition<SettleResult>("settle_hold", { ...request, record: JSON.stringify(request.record) }),
+    read: (request) => transition<Balance[]>("read_balances", request),
+    update: (request) => transition<Balance>("update_scope", request),
+    async record(record) {
+      await statement(`SELECT ${t("append_record")}($1, $2)`, [JSON.stringify(record), historyLimit ?? null]);
+    },
 
     async register(scopes) {
       if (scopes.length === 0) return;
