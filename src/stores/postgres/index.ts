@@ -18,7 +18,10 @@ export interface PostgresStoreOptions {
   historyLimit?: number;
   /** Connections of the pool the store opens from `url`. @default 10 */
   maxConnections?: number;
-  /** How long opening a connection may take before the operation fails (closed). @default 5000 */
+  /**
+   * How long an operation may wait for a connection (opening one, or a free one of the pool when all are busy)
+   * before it fails (closed). @default 10000
+   */
   connectTimeoutMs?: number;
 }
 
@@ -48,7 +51,7 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     schema = "spendguard",
     historyLimit,
     maxConnections = 10,
-    connectTimeoutMs = 5000,
+    connectTimeoutMs = 10_000,
   } = options;
   if (given === undefined && (typeof url !== "string" || !/^postgres(ql)?:\/\//.test(url))) {
     // A URL may carry a password: never print it.
