@@ -13,7 +13,7 @@ import type { ScopeRef } from "../src/stores/types.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { createCluster, POSTGRES_URL, postgresAvailable } from "./fixtures/postgres-server.js";
 import { freePort } from "./fixtures/redis-server.js";
-import { nanoOf, runFlows, workerRecord } from "./fixtures/store-processes.js";
+import { type FlowsResult, nanoOf, runFlows, startWorker, workerRecord } from "./fixtures/store-processes.js";
 import {
   killedHolderSettlesAtLease,
   LEASE_MS,
@@ -95,6 +95,62 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       const { store } = await killedHolderSettlesAtLease(shared("crash"));
       await store.close?.();
     }, 60_000);
+
+    it("a worker killed with SIGKILL mid-flight: its in-flight holds stay held until their lease settles them in full, totals exact", async () => {
+      const target = shared("midflight");
+      const budget: ScopeRef = { id: "mid", key: "mid", limit: USD, thresholds: [] };
+      const store = target.open();
+      await store.register([{ id: budget.id, limit: budget.limit, thresholds: [], createdAt: T0 }]);
+      const job = {
+        store: target.spec,
+        mode: "flows" as const,
+        scopes: [budget],
+        now: T0,
+        expiresAt: T0 + LEASE_MS,
+      };
+      // Each about $2.5 of holds against $1: the limit binds while the victim dies.
+      const victim = startWorker({
+        ...job,
+        name: "victim",
+        flows: 100,
+        callsPerFlow: 50,
+        maxAmount: USD / 1000,
+        seed: 3,
+      });
+      const survivor = startWorker({
+        ...job,
+        name: "survivor",
+        flows: 50,
+        callsPerFlow: 20,
+        maxAmount: USD / 1000,
+        seed: 4,
+      });
+      try {
+        await Promise.all([victim.ready, survivor.ready]);
+        victim.go();
+        survivor.go();
+        await waitForAsync(async () => (await store.history({ sessionId: "mid", limit: 200 })).length >= 200);
+        victim.result.catch(() => undefined); // it never answers
+        victim.process.kill("SIGKILL");
+        expect(await victim.exited).toBe("SIGKILL");
+        const result = (await survivor.result) as FlowsResult;
+        expect(result.violations).toBe(0);
+
+        const [during] = await store.read({ scopes: [budget], now: T0 + LEASE_MS - 1 });
+        expect(during?.held).toBeGreaterThan(0); // the victim's flows held when it died
+        const [after] = await store.read({ scopes: [budget], now: T0 + LEASE_MS });
+        expect(after).toMatchObject({ held: 0, spent: (during?.spent ?? 0) + (during?.held ?? 0) });
+        expect(after?.spent).toBeLessThanOrEqual(budget.limit);
+        const records = await store.history({ sessionId: "mid" });
+        expect(records.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(after?.spent);
+        const expired = records.filter((record) => record.flags.includes("lease_expired"));
+        expect(expired.every((record) => record.id.startsWith("victim-"))).toBe(true);
+        expect(expired.reduce((sum, record) => sum + nanoOf(record), 0)).toBe(during?.held);
+      } finally {
+        survivor.process.kill("SIGKILL");
+        await store.close?.();
+      }
+    }, 120_000);
 
     it("creates the schema once, even when several processes open it at the same time", async () => {
       const schema = schemaOf("fresh");
@@ -381,4 +437,12 @@ async function cli(args: string[]) {
     env: {},
   });
   return { code, stdout, stderr };
+}
+
+async function waitForAsync(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
