@@ -17,6 +17,7 @@ const HEAVY = [
   "keytar",
   "better-sqlite3",
   "ioredis",
+  "pg",
 ];
 
 /** A script that imports `entry` in a fresh Node process where importing any heavy module throws. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
+import { startDashboard } from "../src/dashboard/index.js";
 import { BudgetedSession, StoreUnavailableError } from "../src/index.js";
 import { postgresStore } from "../src/stores/postgres/index.js";
 import type { ScopeRef } from "../src/stores/types.js";
@@ -359,6 +360,45 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
         `PostgreSQL at 127.0.0.1:${port}, database budgets, schema spendguard is unavailable`,
       );
       expect(down.stderr).not.toContain("pg-secret-7");
+    });
+
+    it("the dashboard lists, summarizes and panics budgets kept in PostgreSQL", async () => {
+      const store = postgresStore({ url: POSTGRES_URL, schema: schemaOf("dashboard") });
+      const scope: ScopeRef = { id: "board", key: "board", limit: 2 * USD, thresholds: [] };
+      await store.register([{ id: "board", limit: 2 * USD, thresholds: [], createdAt: T0 }]);
+      await store.reserve({
+        holdId: "d1",
+        amount: USD / 2,
+        scopes: [scope],
+        now: Date.now(),
+        expiresAt: Date.now() + LEASE_MS,
+        record: workerRecord("d1", [scope], T0, {}),
+      });
+      await store.settle({
+        holdId: "d1",
+        actual: USD / 4,
+        now: Date.now(),
+        record: workerRecord("d1", [scope], T0, {}),
+      });
+      const dashboard = await startDashboard({ store });
+      try {
+        const api = (path: string, init: RequestInit = {}) =>
+          fetch(`http://127.0.0.1:${dashboard.port}${path}`, {
+            ...init,
+            headers: { "x-spendguard-token": dashboard.token, "content-type": "application/json" },
+          });
+        const budgets = (await (await api("/api/budgets")).json()) as { store: string; budgets: unknown[] };
+        expect(budgets.store).toBe("postgres");
+        expect(budgets.budgets).toEqual([
+          expect.objectContaining({ id: "board", budgetUsd: 2, spentUsd: 0.25 }),
+        ]);
+        const panic = await api("/api/panic", { method: "POST", body: JSON.stringify({ on: true }) });
+        expect(panic.status).toBe(200);
+        expect((await store.read({ scopes: [scope], now: Date.now() }))[0]?.flags).toEqual({ panic: true });
+      } finally {
+        await dashboard.close();
+        await store.close?.();
+      }
     });
 
     it("examples/shared-budget-postgres.ts: three processes on one PostgreSQL budget never overspend it", () => {
