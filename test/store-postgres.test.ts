@@ -194,6 +194,20 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       expect(kept.rows[0]).toEqual({ n: 1 });
     });
 
+    it("registers the same scope ids from many connections in opposite orders without failing", async () => {
+      const schema = schemaOf("register");
+      const stores = [0, 1].map(() => postgresStore({ url: POSTGRES_URL, schema }));
+      const ids = Array.from({ length: 20 }, (_, n) => `tenant-${n}`);
+      const scopes = ids.map((id) => ({ id, limit: USD, thresholds: [], createdAt: T0 }));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, n) =>
+          (stores[n % 2] as (typeof stores)[number]).register(n % 2 ? [...scopes].reverse() : scopes),
+        ),
+      );
+      expect((await stores[0]?.scopes())?.map((scope) => scope.id).sort()).toEqual([...ids].sort());
+      for (const store of stores) await store.close?.();
+    });
+
     it("keeps at most historyLimit records, newest first", async () => {
       const store = postgresStore({ url: POSTGRES_URL, schema: schemaOf("capped"), historyLimit: 3 });
       const scope: ScopeRef = { id: "capped", key: "capped", limit: USD, thresholds: [] };

@@ -152,10 +152,18 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     }
   }
 
+  /** One statement on its own (register, record, listing); again when PostgreSQL aborts it as a deadlock. */
   async function statement(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
     try {
       await migrated();
-      return (await withClient((client) => prepared(client)(text, values))).rows;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await withClient((client) => prepared(client)(text, values))).rows;
+        } catch (error) {
+          if (attempt < ATTEMPTS && RETRIED.has((error as { code?: string }).code ?? "")) continue;
+          throw error;
+        }
+      }
     } catch (error) {
       throw fail(error);
     }
@@ -186,10 +194,11 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
 
     async register(scopes) {
       if (scopes.length === 0) return;
+      // Rows in id order: two processes registering the same ids lock them in one order (no deadlock).
       await statement(
         `INSERT INTO ${t("registry")} (id, info, created_at)
          SELECT id, info, created_at FROM unnest($1::text[], $2::text[], $3::double precision[])
-           WITH ORDINALITY AS n(id, info, created_at, position) ORDER BY position
+           AS n(id, info, created_at) ORDER BY id
          ON CONFLICT (id) DO UPDATE SET info = excluded.info`,
         [scopes.map((scope) => scope.id), scopes.map(describeScope), scopes.map((scope) => scope.createdAt)],
       );

@@ -69,9 +69,13 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO $schema.history_scopes (scope_id, seq)
     SELECT DISTINCT e, v_seq FROM jsonb_array_elements_text(coalesce(v_record->'scopeIds', '[]')) AS e
     ON CONFLICT DO NOTHING;
+    -- Trimming never waits: rows another transaction is trimming are left to it.
     IF p_history_limit IS NOT NULL AND v_seq > p_history_limit THEN
-      DELETE FROM $schema.history WHERE seq <= v_seq - p_history_limit;
-      DELETE FROM $schema.history_scopes WHERE seq <= v_seq - p_history_limit;
+      DELETE FROM $schema.history WHERE seq IN (
+        SELECT seq FROM $schema.history WHERE seq <= v_seq - p_history_limit FOR UPDATE SKIP LOCKED);
+      DELETE FROM $schema.history_scopes WHERE (scope_id, seq) IN (
+        SELECT scope_id, seq FROM $schema.history_scopes WHERE seq <= v_seq - p_history_limit
+        FOR UPDATE SKIP LOCKED);
     END IF;
   END $fn$;
 
