@@ -458,6 +458,9 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
           'Expected `url` to be a postgres:// URL (or pass `pool`, a pg Pool), got `"mysql://…"` (string)',
         ),
       );
+      expect(() => postgresStore({ url: "postgres://ops:pg-secret-9@db:notaport/x" })).toThrow(
+        new TypeError('Expected `url` to be a valid postgres:// URL, got `"postgres://…"` (string)'),
+      );
       expect(() => postgresStore({ url: POSTGRES_URL, schema: 'x"; DROP' })).toThrow(
         new TypeError(
           'Expected `schema` to be a lowercase identifier (letters, digits, _; at most 63), got `"x\\"; DROP"` (string)',

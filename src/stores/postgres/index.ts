@@ -76,10 +76,10 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
   if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
     throw expected("connectTimeoutMs", "an integer >= 1 (milliseconds)", connectTimeoutMs);
   }
+  const where = describeTarget(given ? given.options : { connectionString: url }, schema);
   const pool =
     given ??
     openPool({ connectionString: url, max: maxConnections, connectionTimeoutMillis: connectTimeoutMs });
-  const where = describeTarget(given ? given.options : { connectionString: url }, schema);
   const quoted = `"${schema}"`;
 
   /** Every failure names the database (never the password); our own errors pass through unchanged. */
@@ -332,7 +332,13 @@ function describeTarget(config: PoolConfig, schema: string): string {
   let port = String(config.port ?? process.env.PGPORT ?? 5432);
   let database = config.database ?? process.env.PGDATABASE;
   if (config.connectionString) {
-    const parsed = new URL(config.connectionString);
+    let parsed: URL;
+    try {
+      parsed = new URL(config.connectionString);
+    } catch {
+      // Node's error would carry the whole URL, password included.
+      throw expected("url", "a valid postgres:// URL", `${config.connectionString.split("://")[0]}://…`);
+    }
     host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get("host") || host;
     port = parsed.port || port;
     database = decodeURIComponent(parsed.pathname.slice(1)) || database;
