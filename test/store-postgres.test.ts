@@ -208,6 +208,34 @@ if (postgresAvailable("test/store-postgres.test.ts")) {
       for (const store of stores) await store.close?.();
     });
 
+    it("a rate window first used by 64 concurrent reserves on 4 connections admits exactly its capacity", async () => {
+      const schema = schemaOf("window");
+      const stores = [0, 1, 2, 3].map(() => postgresStore({ url: POSTGRES_URL, schema }));
+      const scope: ScopeRef = { id: "rated", key: "rated", limit: USD, thresholds: [] };
+      const window = { key: "rated:rate:0:requests", capacity: 10, periodMs: 60_000, amount: 1 };
+      const results = await Promise.all(
+        Array.from({ length: 64 }, (_, n) =>
+          (stores[n % 4] as (typeof stores)[number]).reserve({
+            holdId: `w${n}`,
+            amount: 1,
+            scopes: [scope],
+            now: T0,
+            expiresAt: T0 + LEASE_MS,
+            record: workerRecord(`w${n}`, [scope], T0, {}),
+            limits: [window],
+          }),
+        ),
+      );
+      expect(results.filter((result) => result.ok)).toHaveLength(10);
+      expect(
+        results
+          .filter((result) => !result.ok)
+          .every((result) => !result.ok && result.reason === "rate_limit"),
+      ).toBe(true);
+      expect((await stores[0]?.read({ scopes: [scope], now: T0 }))?.[0]?.held).toBe(10);
+      for (const store of stores) await store.close?.();
+    });
+
     it("keeps at most historyLimit records, newest first", async () => {
       const store = postgresStore({ url: POSTGRES_URL, schema: schemaOf("capped"), historyLimit: 3 });
       const scope: ScopeRef = { id: "capped", key: "capped", limit: USD, thresholds: [] };
