@@ -7,6 +7,7 @@ export default defineConfig({
     "testing/index": "src/testing/index.ts",
     sqlite: "src/stores/sqlite.ts",
     redis: "src/stores/redis.ts",
+    postgres: "src/stores/postgres/index.ts",
     cli: "src/cli/bin.ts",
   },
   format: ["esm", "cjs"],
@@ -32,5 +33,6 @@ export default defineConfig({
     "keytar",
     "better-sqlite3",
     "ioredis",
+    "pg",
   ],
 });

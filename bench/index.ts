@@ -19,6 +19,7 @@ import type { ScopeRef } from "../src/stores/types.js";
 import { countChatInput, loadTokenizer } from "../src/tokenize/index.js";
 import { createTokenizer } from "../src/tokenize/tokenizer.js";
 import type { CallRecord } from "../src/types.js";
+import { postgresThroughput } from "./postgres.js";
 import { storeThroughput } from "./stores.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -332,6 +333,7 @@ if (only !== "calls") {
   await tokenCounting();
   await ledgerThroughput();
   rows.push(...(await storeThroughput()));
+  rows.push(...(await postgresThroughput()));
   coldImport();
 }
 

@@ -18,6 +18,7 @@ const HEAVY = [
   "better-sqlite3",
   "ioredis",
   "@opentelemetry/api",
+  "pg",
 ];
 
 /** A script that imports `entry` in a fresh Node process where importing any heavy module throws. */

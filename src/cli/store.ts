@@ -2,13 +2,13 @@ import type { BudgetStore } from "../stores/types.js";
 import { UsageError } from "./usage.js";
 
 /**
- * `--store sqlite:PATH` (or `sqlite:///abs/path`), `redis://HOST:PORT[/DB]` / `rediss://...`, or the same in
- * `SPENDGUARD_STORE`. The store modules (and their drivers) load only for the kind asked for.
+ * `--store sqlite:PATH` (or `sqlite:///abs/path`), `redis://HOST:PORT[/DB]` / `rediss://...`,
+ * `postgres://USER@HOST:PORT/DB[?schema=NAME]` (`postgresql://` too), or the same in `SPENDGUARD_STORE`. The store modules (and their drivers) load only for the kind asked for.
  */
 export async function openStore(spec: string | undefined): Promise<BudgetStore> {
   if (!spec) {
     throw new UsageError(
-      "No store: pass --store sqlite:PATH or --store redis://HOST:PORT (or set SPENDGUARD_STORE), the store your agents use",
+      "No store: pass --store sqlite:PATH, redis://HOST:PORT or postgres://HOST:PORT/DB (or set SPENDGUARD_STORE), the store your agents use",
     );
   }
   if (spec.startsWith("sqlite:")) {
@@ -21,10 +21,20 @@ export async function openStore(spec: string | undefined): Promise<BudgetStore> 
     const { redisStore } = await import("../stores/redis.js");
     return redisStore({ url: spec });
   }
-  throw new UsageError(`Unknown store \`${redact(spec)}\`: expected sqlite:PATH or redis://HOST:PORT`);
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    // `schema` is spendguard's, not the driver's: taken out of the URL before it reaches pg.
+    const url = new URL(spec);
+    const schema = url.searchParams.get("schema") ?? undefined;
+    url.searchParams.delete("schema");
+    const { postgresStore } = await import("../stores/postgres/index.js");
+    return postgresStore({ url: url.toString(), ...(schema !== undefined && { schema }) });
+  }
+  throw new UsageError(
+    `Unknown store \`${redact(spec)}\`: expected sqlite:PATH, redis://HOST:PORT or postgres://HOST:PORT/DB`,
+  );
 }
 
-/** A store spec as it may be printed: a password in a Redis URL is hidden. */
+/** A store spec as it may be printed: a password in a Redis or PostgreSQL URL is hidden. */
 export function redact(spec: string): string {
   return spec.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@");
 }

@@ -10,7 +10,7 @@ export class NotFoundError extends Error {
 
 export const HELP = `spendguard: budgets, history and keys of the AI calls your agents make
 
-Usage: spendguard <command> [options]   (--store sqlite:PATH | redis://HOST:PORT, or SPENDGUARD_STORE)
+Usage: spendguard <command> [options]   (--store sqlite:PATH | redis://HOST:PORT | postgres://HOST/DB, or SPENDGUARD_STORE)
 
   status [SESSION]                       budget, spent, reserved, remaining, utilization, period, panic
   history [SESSION] [--limit N] [--status settled|blocked|failed] [--model M] [--since DATE]
