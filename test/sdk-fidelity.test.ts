@@ -1,5 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { AzureOpenAI } from "openai";
+import { BedrockOpenAI } from "openai/bedrock";
 import { describe, expect, it, vi } from "vitest";
 import { BudgetExceededError, BudgetedSession } from "../src/index.js";
 import { sharedFakeProviders, user } from "./helpers.js";
@@ -33,6 +34,29 @@ describe("OpenAI", () => {
     expect(request?.query["api-version"]).toBe("2025-04-01-preview");
     expect(request?.headers["api-key"]).toBe("azure-REAL-key");
     expect(await session.history()).toHaveLength(1);
+  });
+
+  it("sends Bedrock's token from its provider, also from a withOptions() copy, never keeping it on the client", async () => {
+    const session = new BudgetedSession({ budgetUsd: 1 });
+    let issued = 0;
+    const client = session.wrap(
+      new BedrockOpenAI({
+        baseURL: fake.openai.baseURL,
+        bedrockTokenProvider: async () => `bedrock-REAL-token-${++issued}`,
+        maxRetries: 0,
+      }),
+    );
+    const params = { model: "gpt-4o-mini", messages: user("hi"), max_completion_tokens: 5 };
+    await client.chat.completions.create(params);
+    await client.withOptions({ timeout: 5000 }).chat.completions.create(params);
+    expect(fake.requests.map((request) => request.headers.authorization)).toEqual([
+      "Bearer bedrock-REAL-token-1",
+      "Bearer bedrock-REAL-token-2",
+    ]);
+    expect(
+      JSON.stringify([client.apiKey, (client as unknown as { _options: unknown })._options]),
+    ).not.toContain("bedrock-REAL");
+    expect(await session.history()).toHaveLength(2);
   });
 
   it("keeps spies placed on the wrapped client working (vi.spyOn)", async () => {

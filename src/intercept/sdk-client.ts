@@ -55,13 +55,26 @@ export function meterSdkClient<T extends object>(client: T, spec: SdkWrapSpec, c
         "it); create another client for another session",
     );
   }
-  meter(target, spec, context, false);
+  meter(target, spec, context, undefined);
   if (context.session !== undefined) hidden(target, "session", context.session);
   return client;
 }
 
-function meter(client: Client, spec: SdkWrapSpec, context: SdkWrapContext, isCopy: boolean): void {
-  moveCredentials(client, spec, isCopy);
+/** The origins each metered client's keys may go to (a copy keeps its original's when it talks to the same). */
+const trusted = new WeakMap<object, ReadonlySet<string>>();
+
+function meter(
+  client: Client,
+  spec: SdkWrapSpec,
+  context: SdkWrapContext,
+  parentOrigins: ReadonlySet<string> | undefined,
+): void {
+  const origins = new Set(spec.origins);
+  const own = typeof client.baseURL === "string" ? originOf(client.baseURL) : "";
+  // The client handed to wrap() is trusted with its base URL; a copy only when it keeps its original's.
+  if (own && (!parentOrigins || parentOrigins.has(own))) origins.add(own);
+  trusted.set(client, origins);
+  moveCredentials(client, spec, origins);
   client.fetch = wireFetch(client.fetch ?? globalThis.fetch, spec.dialect, context);
 
   const makeStatusError = client.makeStatusError as (...args: unknown[]) => unknown;
@@ -73,7 +86,7 @@ function meter(client: Client, spec: SdkWrapSpec, context: SdkWrapContext, isCop
   hidden(client, "withOptions", function (this: unknown, options: object) {
     // The copy inherits the metered fetch (or meters the caller's) and the placeholders, never a key.
     const copy = withOptions.call(this, options);
-    meter(copy, spec, context, true);
+    meter(copy, spec, context, trusted.get(this as object) ?? new Set(spec.origins));
     if (context.session !== undefined) hidden(copy, "session", context.session);
     return copy;
   });
@@ -87,10 +100,8 @@ function meter(client: Client, spec: SdkWrapSpec, context: SdkWrapContext, isCop
  * fetch turns back into the key, and only on requests to the provider's origins. A key given as a function
  * (a token provider, the OS keychain) is called as before, and its token is kept in the transport too.
  */
-function moveCredentials(client: Client, spec: SdkWrapSpec, isCopy: boolean): void {
+function moveCredentials(client: Client, spec: SdkWrapSpec, origins: ReadonlySet<string>): void {
   const options = client._options;
-  const origins = new Set(spec.origins);
-  if (typeof client.baseURL === "string" && !isCopy) origins.add(originOf(client.baseURL));
   for (const field of spec.credentials) {
     const optionValue = options?.[field];
     const value = client[field];
@@ -107,7 +118,7 @@ function moveCredentials(client: Client, spec: SdkWrapSpec, isCopy: boolean): vo
     if (typeof value !== "string" || value === "" || isPlaceholder(value)) continue;
     // A copy made by the SDK's own withOptions carries the original's placeholder; a key found here on a
     // copy was given to withOptions by the caller, and goes only where the original's key may go.
-    const placeholder = placeholderFor(value, isCopy ? new Set(spec.origins) : origins);
+    const placeholder = placeholderFor(value, origins);
     client[field] = placeholder;
     if (options && optionValue === value) options[field] = placeholder;
   }
