@@ -56,6 +56,11 @@ const FREE: readonly RegExp[] = [
   /\/containers\/[^/]+\/files$/,
   /\/skills(\/[^/]+(\/versions(\/[^/]+)?)?)?$/,
   /\/organization\//,
+  /\/roles(\/[^/]+)?$/,
+  /\/fine_tuning\/alpha\/graders\/validate$/,
+  /\/realtime\/calls\/[^/]+\/(hangup|refer|reject)$/,
+  /\/evals\/[^/]+\/runs\/[^/]+$/,
+  /\/threads\/[^/]+\/runs\/[^/]+$/,
   /\/oauth\/token$/,
   /\/evals(\/[^/]+)?$/,
 ];
