@@ -12,16 +12,19 @@ export const OPERATIONS = new Map<string, Operation>(
 );
 
 /**
- * POSTs that are never billed per request: token counting, cancellation, files, skills, and the stored
- * objects of managed agents (agents, environments, vaults, memory stores, tunnels). Sessions of managed
- * agents run billed work spendguard cannot price, and the legacy `/v1/complete` has no meter: both refused.
+ * POSTs that are never billed per request: token counting, cancellation, files, skills, and the objects of
+ * managed agents (agents, environments, vaults, memory stores, tunnels, deployments, sessions, user profiles).
+ * What runs them (a deployment's `run`, a session's `events`) is billed work spendguard cannot price, and the
+ * legacy `/v1/complete` has no meter: both refused.
  */
 const FREE: readonly RegExp[] = [
   /\/v1\/messages\/count_tokens$/,
   /\/[^/]+\/cancel$/,
   /\/v1\/files$/,
   /\/v1\/skills(\/[^/]+(\/versions)?)?$/,
-  /\/v1\/(agents|environments|vaults|memory_stores|tunnels)(\/.*)?$/,
+  /\/v1\/(agents|environments|vaults|memory_stores|tunnels|dreams|user_profiles)(\/.*)?$/,
+  /\/v1\/deployments(\/[^/]+(\/(archive|pause|unpause))?)?$/,
+  /\/v1\/sessions(\/[^/]+(\/archive|\/threads\/[^/]+\/archive)?)?$/,
 ];
 
 export const ANTHROPIC_DIALECT: WireDialect = {
