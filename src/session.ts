@@ -7,17 +7,21 @@ import {
   type GuardSettle,
   guardFacts,
   guardPlan,
+  rejectUnknownGuardKeys,
   runGuarded,
 } from "./guard.js";
 import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
+import { type KeysOf, rejectUnknownKeys } from "./known-keys.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { loadSdk } from "./load-sdk.js";
 import { nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
   type ResolvedOptions,
+  rejectUnknownOptions,
   resolveOptions,
+  SESSION_OPTION_KEYS,
   type SessionOptions,
   validateTier,
 } from "./options.js";
@@ -51,6 +55,8 @@ export interface WrapOptions {
   /** The service tier this client's calls are billed at (overrides the session's). */
   tier?: ServiceTier;
 }
+
+const WRAP_OPTION_KEYS = { tier: true } as const satisfies KeysOf<WrapOptions>;
 
 export interface OpenAIFactoryOptions extends SessionOptions {
   /** Passed to `new OpenAI(...)`; otherwise the SDK reads `OPENAI_API_KEY`. */
@@ -92,6 +98,30 @@ export interface FalFactoryOptions extends SessionOptions {
   keychain?: Keychain;
 }
 
+const FACTORY_OPTION_KEYS = {
+  openai: {
+    ...SESSION_OPTION_KEYS,
+    apiKey: true,
+    clientOptions: true,
+    OpenAI: true,
+    keychain: true,
+  } satisfies KeysOf<OpenAIFactoryOptions>,
+  anthropic: {
+    ...SESSION_OPTION_KEYS,
+    apiKey: true,
+    clientOptions: true,
+    Anthropic: true,
+    keychain: true,
+  } satisfies KeysOf<AnthropicFactoryOptions>,
+  fal: {
+    ...SESSION_OPTION_KEYS,
+    credentials: true,
+    clientConfig: true,
+    createFalClient: true,
+    keychain: true,
+  } satisfies KeysOf<FalFactoryOptions>,
+} as const;
+
 /** The metered methods of each provider, by SDK path (what `estimate` accepts). */
 const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operation>>> = {
   openai: OPENAI_OPERATIONS,
@@ -109,6 +139,13 @@ export interface EstimateRequest {
   tier?: ServiceTier;
 }
 
+const ESTIMATE_REQUEST_KEYS = {
+  provider: true,
+  operation: true,
+  params: true,
+  tier: true,
+} as const satisfies KeysOf<EstimateRequest>;
+
 type Ledger = ReturnType<typeof createCallLedger>;
 
 /** `session.child(options)`: a sub-budget; options not given are the parent's. */
@@ -116,6 +153,15 @@ export type ChildOptions = Omit<SessionOptions, "store" | "clock" | "pricing" | 
   /** The child's name under its parent: its session id is `parent-id/name`. */
   id: string;
 };
+
+const {
+  store: _store,
+  clock: _clock,
+  pricing: _pricing,
+  unknownModel: _unknownModel,
+  ...CHILD_KEYS
+} = SESSION_OPTION_KEYS;
+const CHILD_OPTION_KEYS = CHILD_KEYS satisfies KeysOf<ChildOptions>;
 
 /** `session.readonly()`: what agent code may see and do without being able to change anything. */
 export interface ReadonlySession {
@@ -224,6 +270,7 @@ export class BudgetedSession {
    */
   child(options: ChildOptions): BudgetedSession {
     if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+    rejectUnknownOptions(options, CHILD_OPTION_KEYS);
     const { id } = options;
     if (typeof id !== "string" || id.length === 0 || id.includes("/")) {
       throw expected("id", "a non-empty name without `/`", id);
@@ -246,6 +293,7 @@ export class BudgetedSession {
       keychain,
       ...sessionOptions
     } = options ?? ({} as OpenAIFactoryOptions);
+    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.openai);
     const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions, "openai", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
@@ -263,6 +311,7 @@ export class BudgetedSession {
       keychain,
       ...sessionOptions
     } = options ?? ({} as AnthropicFactoryOptions);
+    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.anthropic);
     const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions, "anthropic", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
@@ -287,6 +336,7 @@ export class BudgetedSession {
       keychain,
       ...sessionOptions
     } = options ?? ({} as FalFactoryOptions);
+    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.fal);
     if (credentials !== undefined && typeof credentials !== "string")
       throw expected("credentials", "a string", "<hidden>");
     if (clientConfig !== undefined && (typeof clientConfig !== "object" || clientConfig === null)) {
@@ -330,6 +380,8 @@ export class BudgetedSession {
   #wrap<T extends object>(client: T, options: WrapOptions, exposeSession: boolean): T {
     if (typeof client !== "object" || client === null)
       throw expected("client", "an SDK client object", client);
+    if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+    rejectUnknownKeys(options, WRAP_OPTION_KEYS);
     const tier = options.tier === undefined ? this.#options.tier : validateTier("tier", options.tier);
     const context = {
       ledger: this.#ledger,
@@ -445,6 +497,7 @@ export class BudgetedSession {
   /** What a request would cost, without sending it: the worst case strict mode holds and the expected cost. */
   async estimate(request: EstimateRequest): Promise<CostEstimate> {
     if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
+    rejectUnknownKeys(request, ESTIMATE_REQUEST_KEYS);
     const name = String(request.operation);
     const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
     // fal: the operation is the endpoint id, the params are what `subscribe` takes ({ input }).
@@ -478,6 +531,7 @@ export class BudgetedSession {
    */
   async guard<T>(request: GuardRequest, fn: (settle: GuardSettle) => T | Promise<T>): Promise<T> {
     if (typeof fn !== "function") throw expected("fn", "a function", fn);
+    rejectUnknownGuardKeys(request);
     const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
     const info = {
       provider: String(request?.provider ?? ""),
@@ -652,6 +706,10 @@ function factoryClientOptions(
     ...(apiKey !== undefined && { apiKey }),
     ...(keychainKeyNeeded(provider, given) && { apiKey: keychainKey(provider, keychain) }),
   };
+}
+
+function rejectFactoryOptions(options: unknown, known: Readonly<Record<string, true>>): void {
+  if (typeof options === "object" && options !== null) rejectUnknownOptions(options, known);
 }
 
 /** Exact input tokens from the client's free `messages.countTokens` (called on the unwrapped client). */
