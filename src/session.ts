@@ -38,6 +38,7 @@ import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
 import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
+import type { OnBudgetExceeded, Refusable, Wrapped } from "./refusal-types.js";
 import { emptyTallies, summarize, tally, utilization } from "./report/summary.js";
 import { inheritRules } from "./rules/engine.js";
 import { memoryStore } from "./stores/memory.js";
@@ -129,7 +130,8 @@ const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operat
 };
 
 export interface EstimateRequest {
-  provider: ProviderId;
+  /** The providers spendguard prices requests of (a `guard()` call names any provider). */
+  provider: "openai" | "anthropic" | "fal";
   /**
    * An SDK method path: `chat.completions` (or `chat.completions.create`), `responses`, `images.generate`,
    * `messages`, ...; for fal, the endpoint id (`fal-ai/flux/dev`) with `params: { input }`.
@@ -181,7 +183,7 @@ export interface ReadonlySession {
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
  */
-export class BudgetedSession {
+export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
   readonly id: string;
   readonly #options: ResolvedOptions;
   readonly #settings: SessionOptions;
@@ -196,14 +198,18 @@ export class BudgetedSession {
   /** The latest balance the store returned for each account of this session and its ancestors. */
   readonly #latest = new Map<string, Balance>();
   #scopeRefs: readonly ScopeRef[] | undefined;
-  readonly #parent: BudgetedSession | undefined;
+  readonly #parent: BudgetedSession<OnBudgetExceeded> | undefined;
   /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
-  static #adopting: BudgetedSession | undefined;
+  static #adopting: BudgetedSession<OnBudgetExceeded> | undefined;
   #tallies = emptyTallies();
   #closed = false;
   #readonlyView: ReadonlySession | undefined;
 
-  constructor(options: SessionOptions) {
+  /**
+   * With `onBudgetExceeded`, the session's type records it: clients it wraps are typed so that a refused
+   * call's `null` must be handled.
+   */
+  constructor(options: SessionOptions & { onBudgetExceeded?: Exceeded }) {
     const parent = BudgetedSession.#adopting;
     BudgetedSession.#adopting = undefined;
     this.#parent = parent;
@@ -268,7 +274,9 @@ export class BudgetedSession {
    * parent's store, prices and clock; rules it sets replace the parent's rule of the same name, the others are
    * inherited; other options default to the parent's.
    */
-  child(options: ChildOptions): BudgetedSession {
+  child<ChildExceeded extends OnBudgetExceeded = Exceeded>(
+    options: ChildOptions & { onBudgetExceeded?: ChildExceeded },
+  ): BudgetedSession<ChildExceeded> {
     if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
     rejectUnknownOptions(options, CHILD_OPTION_KEYS);
     const { id } = options;
@@ -278,14 +286,20 @@ export class BudgetedSession {
     const { rules: _inheritedRules, store: _store, clock: _clock, ...inherited } = this.#settings;
     BudgetedSession.#adopting = this;
     try {
-      return new BudgetedSession({ ...inherited, ...options, id: `${this.id}/${id}` });
+      return new BudgetedSession({
+        ...inherited,
+        ...options,
+        id: `${this.id}/${id}`,
+      }) as BudgetedSession<OnBudgetExceeded> as BudgetedSession<ChildExceeded>;
     } finally {
       BudgetedSession.#adopting = undefined;
     }
   }
 
   /** A real OpenAI client, wrapped, with its own session at `client.session`. */
-  static openai(options: OpenAIFactoryOptions): OpenAI & { session: BudgetedSession } {
+  static openai<E extends OnBudgetExceeded = undefined>(
+    options: OpenAIFactoryOptions & { onBudgetExceeded?: E },
+  ): Wrapped<OpenAI, E> & { session: BudgetedSession<E> } {
     const {
       apiKey,
       clientOptions,
@@ -299,11 +313,15 @@ export class BudgetedSession {
     const Client =
       Given ??
       loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
-    return session.#wrap(new Client(clientArgs), {}, true) as OpenAI & { session: BudgetedSession };
+    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<OpenAI, E> & {
+      session: BudgetedSession<E>;
+    };
   }
 
   /** A real Anthropic client, wrapped, with its own session at `client.session`. */
-  static anthropic(options: AnthropicFactoryOptions): Anthropic & { session: BudgetedSession } {
+  static anthropic<E extends OnBudgetExceeded = undefined>(
+    options: AnthropicFactoryOptions & { onBudgetExceeded?: E },
+  ): Wrapped<Anthropic, E> & { session: BudgetedSession<E> } {
     const {
       apiKey,
       clientOptions,
@@ -321,14 +339,18 @@ export class BudgetedSession {
         ["Anthropic", "default"],
         "BudgetedSession.anthropic()",
       );
-    return session.#wrap(new Client(clientArgs), {}, true) as Anthropic & { session: BudgetedSession };
+    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<Anthropic, E> & {
+      session: BudgetedSession<E>;
+    };
   }
 
   /**
    * A fal client created by spendguard, wrapped, with its own session at `client.session`. Unlike a client
    * passed to `wrap()`, it settles from fal's billed units (`x-fal-billable-units`), not only from the output.
    */
-  static fal<T extends object = object>(options: FalFactoryOptions): T & { session: BudgetedSession } {
+  static fal<T extends object = object, E extends OnBudgetExceeded = undefined>(
+    options: FalFactoryOptions & { onBudgetExceeded?: E; createFalClient?: (config: any) => T },
+  ): Wrapped<T, E> & { session: BudgetedSession<E> } {
     const {
       credentials,
       clientConfig,
@@ -369,12 +391,12 @@ export class BudgetedSession {
           keychainCredentials ??= await fromKeychain();
         },
       }),
-    }) as T & { session: BudgetedSession };
+    }) as Wrapped<T, E> & { session: BudgetedSession<E> };
   }
 
   /** Wrap an existing client. The original stays unwrapped; use the returned one. */
-  wrap<T extends object>(client: T, options: WrapOptions = {}): T {
-    return this.#wrap(client, options, false);
+  wrap<T extends object>(client: T, options: WrapOptions = {}): Wrapped<T, Exceeded> {
+    return this.#wrap(client, options, false) as Wrapped<T, Exceeded>;
   }
 
   #wrap<T extends object>(client: T, options: WrapOptions, exposeSession: boolean): T {
@@ -529,7 +551,10 @@ export class BudgetedSession {
    * charges the hold; throwing without settling releases it. The same budget, history and callbacks apply; a
    * refused call never runs `fn` (it throws, or resolves `null` when `onBudgetExceeded` is set).
    */
-  async guard<T>(request: GuardRequest, fn: (settle: GuardSettle) => T | Promise<T>): Promise<T> {
+  async guard<T>(
+    request: GuardRequest,
+    fn: (settle: GuardSettle) => T | Promise<T>,
+  ): Promise<Refusable<T, Exceeded>> {
     if (typeof fn !== "function") throw expected("fn", "a function", fn);
     rejectUnknownGuardKeys(request);
     const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);

@@ -4,6 +4,7 @@ import {
   BudgetExceededError,
   BudgetedSession,
   InvalidRequestError,
+  type OnBudgetExceeded,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -16,7 +17,7 @@ function anthropicClient(): Anthropic {
   return new Anthropic({ apiKey: "sk-ant-test-secret", baseURL: fake().anthropic.baseURL, maxRetries: 0 });
 }
 
-function wrapped(options: SessionOptions) {
+function wrapped<E extends OnBudgetExceeded = undefined>(options: SessionOptions & { onBudgetExceeded?: E }) {
   const session = new BudgetedSession(options);
   return { session, client: session.wrap(anthropicClient()) };
 }

@@ -4,6 +4,7 @@ import {
   BudgetExceededError,
   BudgetedSession,
   InvalidRequestError,
+  type OnBudgetExceeded,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -15,12 +16,16 @@ const fake = () => context.fake;
 type FalClient = ReturnType<typeof createFalClient>;
 
 /** A client spendguard created: it reads `x-fal-billable-units`. */
-function factoryClient(options: SessionOptions) {
-  return BudgetedSession.fal<FalClient>({ ...options, clientConfig: fake().fal.config(), createFalClient });
+function factoryClient<E extends OnBudgetExceeded = undefined>(
+  options: SessionOptions & { onBudgetExceeded?: E },
+) {
+  return BudgetedSession.fal({ ...options, clientConfig: fake().fal.config(), createFalClient });
 }
 
 /** The user's own client, wrapped: settles from the output. */
-function wrappedClient(options: SessionOptions) {
+function wrappedClient<E extends OnBudgetExceeded = undefined>(
+  options: SessionOptions & { onBudgetExceeded?: E },
+) {
   const session = new BudgetedSession(options);
   return { session, fal: session.wrap(createFalClient(fake().fal.config())) };
 }

@@ -8,6 +8,8 @@ import {
   InvalidRequestError,
   isSpendguardError,
   memoryStore,
+  type OnBudgetExceeded,
+  type SessionOptions,
   UnknownPriceError,
   type WarningEvent,
 } from "../src/index.js";
@@ -16,7 +18,10 @@ import { deepFreeze, openaiClient, sentBody, until, useFakeProviders, user } fro
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped(options: ConstructorParameters<typeof BudgetedSession>[0], client = openaiClient(fake())) {
+function wrapped<E extends OnBudgetExceeded = undefined>(
+  options: SessionOptions & { onBudgetExceeded?: E },
+  client = openaiClient(fake()),
+) {
   const session = new BudgetedSession(options);
   return { session, client: session.wrap(client) };
 }

@@ -1,6 +1,12 @@
 import OpenAI, { toFile } from "openai";
 import { describe, expect, it } from "vitest";
-import { BudgetExceededError, BudgetedSession, UnknownPriceError } from "../src/index.js";
+import {
+  BudgetExceededError,
+  BudgetedSession,
+  type OnBudgetExceeded,
+  type SessionOptions,
+  UnknownPriceError,
+} from "../src/index.js";
 import { imagePrice, speechPrice } from "../src/pricing/media.js";
 import type { FakeRouteName } from "../src/testing/index.js";
 import { fakeWav } from "../src/testing/index.js";
@@ -9,7 +15,10 @@ import { openaiClient, sentBody, until, useFakeProviders, user } from "./helpers
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped(budgetUsd = 1, options: Partial<ConstructorParameters<typeof BudgetedSession>[0]> = {}) {
+function wrapped<E extends OnBudgetExceeded = undefined>(
+  budgetUsd = 1,
+  options: Partial<SessionOptions> & { onBudgetExceeded?: E } = {},
+) {
   const session = new BudgetedSession({ budgetUsd, ...options });
   return { session, client: session.wrap(openaiClient(fake())) };
 }

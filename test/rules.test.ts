@@ -5,6 +5,7 @@ import {
   BudgetedSession,
   type CallRecord,
   memoryStore,
+  type OnBudgetExceeded,
   type RuleRequest,
   type Rules,
   RuleViolationError,
@@ -89,7 +90,10 @@ async function expectRefusedBeforeNetwork(
  * A session with the rule, sharing its store and id with a twin that has only the same rate window: the twin's
  * call passing after the refusal shows the refusal consumed no rate allowance.
  */
-function withTwin(rules: Rules, options: Partial<SessionOptions> = {}) {
+function withTwin<E extends OnBudgetExceeded = undefined>(
+  rules: Rules,
+  options: Partial<SessionOptions> & { onBudgetExceeded?: E } = {},
+) {
   const store = memoryStore();
   const window = { requests: 1, per: "minute" as const };
   const session = new BudgetedSession({

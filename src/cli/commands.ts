@@ -346,6 +346,9 @@ export async function estimate(flags: Flags, io: CliIo, print: Print) {
   const provider = flags.provider;
   if (!provider)
     throw new UsageError("Usage: spendguard estimate --provider openai --model gpt-4o < request.json");
+  if (provider !== "openai" && provider !== "anthropic" && provider !== "fal") {
+    throw new UsageError(`Unknown provider "${provider}": expected openai, anthropic or fal`);
+  }
   const text = await readAll(io.stdin);
   let params: Record<string, unknown>;
   try {
