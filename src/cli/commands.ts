@@ -122,6 +122,9 @@ export async function history(store: BudgetStore, id: string | undefined, flags:
     throw new UsageError("Expected --status settled, blocked or failed");
   }
   const since = flags.since === undefined ? undefined : dateFlag("--since", flags.since);
+  if (id !== undefined && !(await budgetStatus(store, id))) {
+    throw new NotFoundError(`No budget \`${id}\` in this store`);
+  }
   const records = (
     await store.history({
       ...(id !== undefined && { sessionId: id }),
@@ -350,9 +353,14 @@ export async function estimate(flags: Flags, io: CliIo, print: Print) {
     throw new UsageError(`Unknown provider "${provider}": expected openai, anthropic or fal`);
   }
   const text = await readAll(io.stdin);
+  if (text.trim() === "") {
+    throw new UsageError(
+      "Expected the request's params as JSON on stdin, got nothing: spendguard estimate … < request.json",
+    );
+  }
   let params: Record<string, unknown>;
   try {
-    params = text.trim() === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+    params = JSON.parse(text) as Record<string, unknown>;
   } catch {
     throw new UsageError("Expected the request as JSON on stdin");
   }
