@@ -18,6 +18,7 @@ export type {
   ResolvedApiKey,
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
+export { displayBalance } from "./money.js";
 export type { ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";

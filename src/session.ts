@@ -705,8 +705,10 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
     void promise.finally(() => this.#inflight.delete(promise));
   }
 
+  /** A call of this session counts in its ancestors' summaries too, as its cost counts in their `spent`. */
   #tally(record: CallRecord): void {
     tally(this.#tallies, record);
+    if (this.#parent) this.#parent.#tally(record);
   }
 }
 

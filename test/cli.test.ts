@@ -75,6 +75,22 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     await session.close();
   });
 
+  it("a parent's summary tables add up to its spent, children included, in the CLI and getSummary() (item 7)", async () => {
+    const { session, spec } = await seeded("subtree");
+    const total = (byKey: Record<string, { spentUsd: number }>) =>
+      Object.values(byKey).reduce((sum, totals) => sum + totals.spentUsd, 0);
+    for (const summary of [
+      session.getSummary(),
+      (await cli(["status", "agent", "--store", spec, "--json"])).json(),
+    ]) {
+      const { spent, byModel, byProvider, requests } = summary as ReturnType<typeof session.getSummary>;
+      expect(total(byModel)).toBeCloseTo(spent, 9);
+      expect(total(byProvider)).toBeCloseTo(spent, 9);
+      expect(requests).toBe(3);
+    }
+    await session.close();
+  });
+
   it("status lists every budget, children under their parent, with a bar", async () => {
     const { session, spec } = await seeded("list");
     const result = await cli(["status", "--store", spec]);
@@ -83,7 +99,8 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     expect(result.stdout).toMatch(/^ {2}agent\/researcher\s+\$0\.\d+\s+\$0\.50/m);
     const human = await cli(["status", "agent", "--store", spec]);
     expect(human.stdout).toContain("blocked by  model_not_allowed 1");
-    expect(human.stdout).toMatch(/gpt-4o-mini\s+1\s+\$/);
+    // The parent's table covers its child's gpt-4o-mini call, as its spent does (issue 12, item 7).
+    expect(human.stdout).toMatch(/gpt-4o-mini\s+2\s+\$/);
     await session.close();
   });
 

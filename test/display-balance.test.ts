@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
+import { BudgetedSession, displayBalance } from "../src/index.js";
+import { sqliteStore } from "../src/stores/sqlite.js";
+
+describe("displayBalance (issue 12, item 8)", () => {
+  it("the demo's numbers: spent + remaining shown add up to the budget shown", () => {
+    const shown = displayBalance({ budget: 0.02, spent: 0.0178475, reserved: 0 });
+    expect(shown.spent.toFixed(6)).toBe("0.017848");
+    expect(shown.remaining.toFixed(6)).toBe("0.002152");
+    expect((shown.spent + shown.remaining).toFixed(6)).toBe("0.020000");
+  });
+
+  it("never understates spend and never overstates what is left, for many random balances", () => {
+    for (let index = 0; index < 2000; index++) {
+      const budgetNano = 1 + Math.floor(Math.random() * 1e9);
+      const spentNano = Math.floor(Math.random() * budgetNano);
+      const heldNano = Math.floor(Math.random() * (budgetNano - spentNano));
+      const balance = { budget: budgetNano / 1e9, spent: spentNano / 1e9, reserved: heldNano / 1e9 };
+      const shown = displayBalance(balance);
+      const micros = (usd: number) => Math.round(usd * 1e6);
+      expect(micros(shown.spent) + micros(shown.reserved) + micros(shown.remaining)).toBe(
+        micros(shown.budget),
+      );
+      expect(shown.spent).toBeGreaterThanOrEqual(balance.spent - 1e-12);
+      expect(shown.remaining).toBeLessThanOrEqual(balance.budget - balance.spent - balance.reserved + 1e-12);
+    }
+  });
+
+  it("spendguard status shows parts that add up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sg-display-"));
+    const store = sqliteStore({ path: join(dir, "budgets.db") });
+    const session = new BudgetedSession({ budgetUsd: 0.02, id: "demo", store });
+    await session.guard({ provider: "x", model: "m", estimateUsd: 0.0178475 }, async () => undefined);
+    let stdout = "";
+    const code = await main(["status", "demo", "--store", `sqlite:${join(dir, "budgets.db")}`], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      stdin: process.stdin,
+      env: {},
+    });
+    await session.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^spent {7}\$0\.017848 /m);
+    expect(stdout).toMatch(/^remaining {3}\$0\.002152$/m);
+  });
+});
