@@ -54,7 +54,7 @@ describe("the package", () => {
     ]);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(
-      "BudgetExceededError,BudgetedSession,InvalidRequestError,KeychainUnavailableError,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary",
+      "BudgetExceededError,BudgetedSession,InvalidRequestError,KeychainUnavailableError,RuleViolationError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,displayBalance,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary",
     );
   });
 
