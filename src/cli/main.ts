@@ -159,13 +159,21 @@ async function dashboard(store: BudgetStore, flags: Flags, io: CliIo, print: (te
   const { startDashboard } = await import("../dashboard/index.js");
   const server = await startDashboard({ store, port });
   print(`Dashboard: ${server.url}\n(127.0.0.1 only; the token in the URL is required. Ctrl-C stops it.)`);
-  await (io.stop ?? untilSignal());
+  await (io.stop ?? untilSignal(io));
   await server.close();
 }
 
-function untilSignal(): Promise<void> {
+/** The first Ctrl-C stops the dashboard cleanly (even with the store down); a second one exits at once. */
+function untilSignal(io: CliIo): Promise<void> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      io.stderr.write("Stopping the dashboard (Ctrl-C again to quit at once)\n");
+      process.once("SIGINT", () => process.exit(130));
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
 }
