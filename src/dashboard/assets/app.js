@@ -488,7 +488,7 @@ function renderHistory(records) {
         el("td", { className: "num nowrap", text: tokens }),
       ];
       // On a phone each row is a card: every cell shows its column's name (style.css, max-width 640px).
-      HISTORY_COLUMNS.forEach((label, index) => cells[index]?.setAttribute("data-label", label));
+      for (const [index, label] of HISTORY_COLUMNS.entries()) cells[index]?.setAttribute("data-label", label);
       return el("tr", { "data-status": record.status, "data-id": record.id }, ...cells);
     }),
   );
