@@ -23,7 +23,13 @@ export type { ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
 export type { PriceOverride } from "./pricing/types.js";
-export type { NullOnRefusal, OnBudgetExceeded, Refusable, Wrapped } from "./refusal-types.js";
+export type {
+  GivenOptions,
+  NullingCallbacks,
+  NullOnRefusal,
+  Refusable,
+  Wrapped,
+} from "./refusal-types.js";
 export type {
   BudgetStatus,
   ReportDimension,

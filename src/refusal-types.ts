@@ -1,11 +1,20 @@
-import type { BudgetExceededError } from "./errors.js";
-
 /**
- * How a refused call ends, in the types. Without `onBudgetExceeded` it rejects, so a wrapped client keeps its
- * exact type. With it, a refused call resolves `null`: every metered method of the wrapped client then returns
+ * How a refused call ends, in the types. Without `onBudgetExceeded` and `onBlocked` it rejects, so a wrapped
+ * client keeps its exact type. With either, a refused call may resolve `null` (`onBudgetExceeded`: a budget
+ * refusal; `onBlocked`: a rule refusal): every metered method of the wrapped client then returns
  * `Promise<Result | null>`, so `strict` TypeScript makes the caller handle the refusal.
+ *
+ * The session's type parameter is the set of option keys it was given (`"budgetUsd" | "onBudgetExceeded"`),
+ * inferred from the options: an options object typed `SessionOptions` counts as having every callback.
  */
-export type OnBudgetExceeded = ((error: BudgetExceededError) => void) | undefined;
+export type NullingCallbacks = "onBudgetExceeded" | "onBlocked";
+
+/** The options given: the keys `Given` of `Options`, each with its type, plus the required ones. */
+export type GivenOptions<Options, Given extends keyof Options, Required extends keyof Options> = Pick<
+  Options,
+  Given
+> &
+  Pick<Options, Required>;
 
 /** The metered methods of the clients spendguard wraps, by SDK path (checked against the runtime list by a test). */
 export interface MeteredMethods {
@@ -25,13 +34,13 @@ export interface MeteredMethods {
   queue: { submit: true };
 }
 
-/** `Client` as a session with `onBudgetExceeded` wraps it (`Exceeded` is the callback's type, or undefined). */
-export type Wrapped<Client, Exceeded extends OnBudgetExceeded> = [Exceeded] extends [undefined]
+/** `Client` as a session given the option keys `Given` wraps it. */
+export type Wrapped<Client, Given extends PropertyKey> = [Extract<Given, NullingCallbacks>] extends [never]
   ? Client
   : NullOnRefusal<Client>;
 
 /** `Result`, or `null` when the session resolves refused calls to `null`. */
-export type Refusable<Result, Exceeded extends OnBudgetExceeded> = [Exceeded] extends [undefined]
+export type Refusable<Result, Given extends PropertyKey> = [Extract<Given, NullingCallbacks>] extends [never]
   ? Result
   : Result | null;
 

@@ -38,7 +38,7 @@ import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
 import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
-import type { OnBudgetExceeded, Refusable, Wrapped } from "./refusal-types.js";
+import type { GivenOptions, Refusable, Wrapped } from "./refusal-types.js";
 import { emptyTallies, summarize, tally, utilization } from "./report/summary.js";
 import { inheritRules } from "./rules/engine.js";
 import { memoryStore } from "./stores/memory.js";
@@ -183,7 +183,7 @@ export interface ReadonlySession {
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
  */
-export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
+export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   readonly id: string;
   readonly #options: ResolvedOptions;
   readonly #settings: SessionOptions;
@@ -198,18 +198,19 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
   /** The latest balance the store returned for each account of this session and its ancestors. */
   readonly #latest = new Map<string, Balance>();
   #scopeRefs: readonly ScopeRef[] | undefined;
-  readonly #parent: BudgetedSession<OnBudgetExceeded> | undefined;
+  readonly #parent: BudgetedSession<keyof SessionOptions> | undefined;
   /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
-  static #adopting: BudgetedSession<OnBudgetExceeded> | undefined;
+  static #adopting: BudgetedSession<keyof SessionOptions> | undefined;
   #tallies = emptyTallies();
   #closed = false;
   #readonlyView: ReadonlySession | undefined;
 
   /**
-   * With `onBudgetExceeded`, the session's type records it: clients it wraps are typed so that a refused
-   * call's `null` must be handled.
+   * With `onBudgetExceeded` or `onBlocked`, the session's type records it: clients it wraps are typed so that
+   * a refused call's `null` must be handled.
    */
-  constructor(options: SessionOptions & { onBudgetExceeded?: Exceeded }) {
+  constructor(given: GivenOptions<SessionOptions, Given, "budgetUsd">) {
+    const options = given as SessionOptions;
     const parent = BudgetedSession.#adopting;
     BudgetedSession.#adopting = undefined;
     this.#parent = parent;
@@ -274,9 +275,10 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
    * parent's store, prices and clock; rules it sets replace the parent's rule of the same name, the others are
    * inherited; other options default to the parent's.
    */
-  child<ChildExceeded extends OnBudgetExceeded = Exceeded>(
-    options: ChildOptions & { onBudgetExceeded?: ChildExceeded },
-  ): BudgetedSession<ChildExceeded> {
+  child<ChildGiven extends keyof ChildOptions = "id">(
+    given: GivenOptions<ChildOptions, ChildGiven, "id">,
+  ): BudgetedSession<Given | Exclude<ChildGiven, "id">> {
+    const options = given as ChildOptions;
     if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
     rejectUnknownOptions(options, CHILD_OPTION_KEYS);
     const { id } = options;
@@ -290,46 +292,46 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
         ...inherited,
         ...options,
         id: `${this.id}/${id}`,
-      }) as BudgetedSession<OnBudgetExceeded> as BudgetedSession<ChildExceeded>;
+      }) as BudgetedSession<keyof SessionOptions> as BudgetedSession<Given | Exclude<ChildGiven, "id">>;
     } finally {
       BudgetedSession.#adopting = undefined;
     }
   }
 
   /** A real OpenAI client, wrapped, with its own session at `client.session`. */
-  static openai<E extends OnBudgetExceeded = undefined>(
-    options: OpenAIFactoryOptions & { onBudgetExceeded?: E },
-  ): Wrapped<OpenAI, E> & { session: BudgetedSession<E> } {
+  static openai<K extends keyof OpenAIFactoryOptions = "budgetUsd">(
+    given: GivenOptions<OpenAIFactoryOptions, K, "budgetUsd">,
+  ): Wrapped<OpenAI, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       apiKey,
       clientOptions,
       OpenAI: Given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as OpenAIFactoryOptions);
-    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.openai);
+    } = (given ?? {}) as OpenAIFactoryOptions;
+    rejectFactoryOptions(given, FACTORY_OPTION_KEYS.openai);
     const clientArgs = factoryClientOptions("OpenAI", apiKey, clientOptions, "openai", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
       Given ??
       loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
-    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<OpenAI, E> & {
-      session: BudgetedSession<E>;
+    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<OpenAI, K> & {
+      session: BudgetedSession<Extract<K, keyof SessionOptions>>;
     };
   }
 
   /** A real Anthropic client, wrapped, with its own session at `client.session`. */
-  static anthropic<E extends OnBudgetExceeded = undefined>(
-    options: AnthropicFactoryOptions & { onBudgetExceeded?: E },
-  ): Wrapped<Anthropic, E> & { session: BudgetedSession<E> } {
+  static anthropic<K extends keyof AnthropicFactoryOptions = "budgetUsd">(
+    given: GivenOptions<AnthropicFactoryOptions, K, "budgetUsd">,
+  ): Wrapped<Anthropic, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       apiKey,
       clientOptions,
       Anthropic: Given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as AnthropicFactoryOptions);
-    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.anthropic);
+    } = (given ?? {}) as AnthropicFactoryOptions;
+    rejectFactoryOptions(given, FACTORY_OPTION_KEYS.anthropic);
     const clientArgs = factoryClientOptions("Anthropic", apiKey, clientOptions, "anthropic", keychain);
     const session = new BudgetedSession(sessionOptions);
     const Client =
@@ -339,8 +341,8 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
         ["Anthropic", "default"],
         "BudgetedSession.anthropic()",
       );
-    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<Anthropic, E> & {
-      session: BudgetedSession<E>;
+    return session.#wrap(new Client(clientArgs), {}, true) as unknown as Wrapped<Anthropic, K> & {
+      session: BudgetedSession<Extract<K, keyof SessionOptions>>;
     };
   }
 
@@ -348,16 +350,16 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
    * A fal client created by spendguard, wrapped, with its own session at `client.session`. Unlike a client
    * passed to `wrap()`, it settles from fal's billed units (`x-fal-billable-units`), not only from the output.
    */
-  static fal<T extends object = object, E extends OnBudgetExceeded = undefined>(
-    options: FalFactoryOptions & { onBudgetExceeded?: E; createFalClient?: (config: any) => T },
-  ): Wrapped<T, E> & { session: BudgetedSession<E> } {
+  static fal<T extends object = object, K extends keyof FalFactoryOptions = keyof FalFactoryOptions>(
+    options: GivenOptions<FalFactoryOptions, K, "budgetUsd"> & { createFalClient?: (config: any) => T },
+  ): Wrapped<T, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       credentials,
       clientConfig,
       createFalClient: given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as FalFactoryOptions);
+    } = (options ?? {}) as FalFactoryOptions;
     rejectFactoryOptions(options, FACTORY_OPTION_KEYS.fal);
     if (credentials !== undefined && typeof credentials !== "string")
       throw expected("credentials", "a string", "<hidden>");
@@ -391,12 +393,12 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
           keychainCredentials ??= await fromKeychain();
         },
       }),
-    }) as Wrapped<T, E> & { session: BudgetedSession<E> };
+    }) as Wrapped<T, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> };
   }
 
   /** Wrap an existing client. The original stays unwrapped; use the returned one. */
-  wrap<T extends object>(client: T, options: WrapOptions = {}): Wrapped<T, Exceeded> {
-    return this.#wrap(client, options, false) as Wrapped<T, Exceeded>;
+  wrap<T extends object>(client: T, options: WrapOptions = {}): Wrapped<T, Given> {
+    return this.#wrap(client, options, false) as Wrapped<T, Given>;
   }
 
   #wrap<T extends object>(client: T, options: WrapOptions, exposeSession: boolean): T {
@@ -554,7 +556,7 @@ export class BudgetedSession<Exceeded extends OnBudgetExceeded = undefined> {
   async guard<T>(
     request: GuardRequest,
     fn: (settle: GuardSettle) => T | Promise<T>,
-  ): Promise<Refusable<T, Exceeded>> {
+  ): Promise<Refusable<T, Given>> {
     if (typeof fn !== "function") throw expected("fn", "a function", fn);
     rejectUnknownGuardKeys(request);
     const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);

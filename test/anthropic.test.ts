@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
-  type OnBudgetExceeded,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -17,7 +17,9 @@ function anthropicClient(): Anthropic {
   return new Anthropic({ apiKey: "sk-ant-test-secret", baseURL: fake().anthropic.baseURL, maxRetries: 0 });
 }
 
-function wrapped<E extends OnBudgetExceeded = undefined>(options: SessionOptions & { onBudgetExceeded?: E }) {
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
+) {
   const session = new BudgetedSession(options);
   return { session, client: session.wrap(anthropicClient()) };
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
-  type OnBudgetExceeded,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -16,15 +16,15 @@ const fake = () => context.fake;
 type FalClient = ReturnType<typeof createFalClient>;
 
 /** A client spendguard created: it reads `x-fal-billable-units`. */
-function factoryClient<E extends OnBudgetExceeded = undefined>(
-  options: SessionOptions & { onBudgetExceeded?: E },
+function factoryClient<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
 ) {
   return BudgetedSession.fal({ ...options, clientConfig: fake().fal.config(), createFalClient });
 }
 
 /** The user's own client, wrapped: settles from the output. */
-function wrappedClient<E extends OnBudgetExceeded = undefined>(
-  options: SessionOptions & { onBudgetExceeded?: E },
+function wrappedClient<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
 ) {
   const session = new BudgetedSession(options);
   return { session, fal: session.wrap(createFalClient(fake().fal.config())) };

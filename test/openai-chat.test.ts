@@ -5,10 +5,10 @@ import { describe, expect, it, vi } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
   isSpendguardError,
   memoryStore,
-  type OnBudgetExceeded,
   type SessionOptions,
   UnknownPriceError,
   type WarningEvent,
@@ -18,8 +18,8 @@ import { deepFreeze, openaiClient, sentBody, until, useFakeProviders, user } fro
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped<E extends OnBudgetExceeded = undefined>(
-  options: SessionOptions & { onBudgetExceeded?: E },
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
   client = openaiClient(fake()),
 ) {
   const session = new BudgetedSession(options);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
-  type OnBudgetExceeded,
+  type GivenOptions,
   type SessionOptions,
   UnknownPriceError,
 } from "../src/index.js";
@@ -15,9 +15,9 @@ import { openaiClient, sentBody, until, useFakeProviders, user } from "./helpers
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped<E extends OnBudgetExceeded = undefined>(
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
   budgetUsd = 1,
-  options: Partial<SessionOptions> & { onBudgetExceeded?: E } = {},
+  options: Pick<SessionOptions, K> = {} as Pick<SessionOptions, K>,
 ) {
   const session = new BudgetedSession({ budgetUsd, ...options });
   return { session, client: session.wrap(openaiClient(fake())) };

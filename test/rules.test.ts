@@ -4,8 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 import {
   BudgetedSession,
   type CallRecord,
+  type GivenOptions,
   memoryStore,
-  type OnBudgetExceeded,
   type RuleRequest,
   type Rules,
   RuleViolationError,
@@ -90,9 +90,9 @@ async function expectRefusedBeforeNetwork(
  * A session with the rule, sharing its store and id with a twin that has only the same rate window: the twin's
  * call passing after the refusal shows the refusal consumed no rate allowance.
  */
-function withTwin<E extends OnBudgetExceeded = undefined>(
+function withTwin<K extends keyof SessionOptions = "budgetUsd">(
   rules: Rules,
-  options: Partial<SessionOptions> & { onBudgetExceeded?: E } = {},
+  options: Pick<SessionOptions, K> = {} as Pick<SessionOptions, K>,
 ) {
   const store = memoryStore();
   const window = { requests: 1, per: "minute" as const };
