@@ -74,7 +74,8 @@ export function displayBalance(
   const units = (usd: number, rounding: Rounding) => roundTo(usdToNano(usd) / unit, rounding);
   const budget = units(balance.budget, "down");
   const spent = units(balance.spent, "up");
-  const reserved = units(balance.reserved, "up");
+  // Rounding both up can pass the budget by a unit; reserved gives way, spent never does.
+  const reserved = Math.max(0, Math.min(units(balance.reserved, "up"), budget - spent));
   const remaining = Math.max(0, budget - spent - reserved);
   const usd = (count: number) => count / 10 ** decimals;
   return { budget: usd(budget), spent: usd(spent), reserved: usd(reserved), remaining: usd(remaining) };

@@ -16,7 +16,8 @@ describe("displayBalance (issue 12, item 8)", () => {
 
   it("never understates spend and never overstates what is left, for many random balances", () => {
     for (let index = 0; index < 2000; index++) {
-      const budgetNano = 1 + Math.floor(Math.random() * 1e9);
+      // Budgets are whole micro-dollars here (users give USD amounts like 0.02); spend and holds are any nano.
+      const budgetNano = 1000 * (1 + Math.floor(Math.random() * 1e6));
       const spentNano = Math.floor(Math.random() * budgetNano);
       const heldNano = Math.floor(Math.random() * (budgetNano - spentNano));
       const balance = { budget: budgetNano / 1e9, spent: spentNano / 1e9, reserved: heldNano / 1e9 };
