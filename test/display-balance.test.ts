@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { BudgetedSession, displayBalance } from "../src/index.js";
 import { sqliteStore } from "../src/stores/sqlite.js";
+import { seededRandom } from "../src/testing/seeded-random.js";
 
 describe("displayBalance (issue 12, item 8)", () => {
   it("the demo's numbers: spent + remaining shown add up to the budget shown", () => {
@@ -15,11 +16,12 @@ describe("displayBalance (issue 12, item 8)", () => {
   });
 
   it("never understates spend and never overstates what is left, for many random balances", () => {
-    for (let index = 0; index < 2000; index++) {
+    const random = seededRandom(12);
+    for (let index = 0; index < 20_000; index++) {
       // Budgets are whole micro-dollars here (users give USD amounts like 0.02); spend and holds are any nano.
-      const budgetNano = 1000 * (1 + Math.floor(Math.random() * 1e6));
-      const spentNano = Math.floor(Math.random() * budgetNano);
-      const heldNano = Math.floor(Math.random() * (budgetNano - spentNano));
+      const budgetNano = 1000 * (1 + Math.floor(random() * 1e6));
+      const spentNano = Math.floor(random() * budgetNano);
+      const heldNano = Math.floor(random() * (budgetNano - spentNano));
       const balance = { budget: budgetNano / 1e9, spent: spentNano / 1e9, reserved: heldNano / 1e9 };
       const shown = displayBalance(balance);
       const micros = (usd: number) => Math.round(usd * 1e6);
