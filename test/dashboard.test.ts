@@ -451,6 +451,14 @@ describe.skipIf(!hasChromium && !process.env.CI)("the dashboard page in Chromium
       });
       try {
         const small = await screen.newPage();
+        // Real model and endpoint names can be long (fal endpoints, dated snapshots): add one to the report.
+        await small.route("**/api/report?by=model", async (route) => {
+          const response = await route.fetch();
+          const body = (await response.json()) as { rows: Record<string, unknown>[] };
+          const long = "fal-ai/bytedance/seedance/v1/pro/image-to-video-2025-06-16";
+          body.rows.push({ ...body.rows[0], key: long, requests: 12_345, blocked: 1_234 });
+          await route.fulfill({ response, json: body });
+        });
         await small.goto(dashboard.url);
         await small.locator('li[data-budget-id="tiny"]').waitFor();
         await small.locator("#chart svg").waitFor();
