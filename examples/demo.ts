@@ -2,7 +2,7 @@
 // cost, the budget bar, the warnings as they fire, the refusal, and a final summary are printed.
 // Offline against spendguard's fake provider server; `npm run demo -- --live` with OPENAI_API_KEY set runs the
 // same loop against the real API (it spends real money: at most the budget).
-import { BudgetedSession, isSpendguardError } from "spendguard";
+import { BudgetedSession, displayBalance, isSpendguardError } from "spendguard";
 import { startFakeProviders } from "spendguard/testing";
 
 const live = process.argv.includes("--live");
@@ -83,12 +83,14 @@ for (const [index, question] of QUESTIONS.entries()) {
 }
 
 const summary = session.getSummary();
+// Rounded so that spent + reserved + remaining shown add up to the budget shown.
+const shown = displayBalance(summary);
 console.log("\nsummary");
 console.table({
-  budget: usd(summary.budget),
-  spent: usd(summary.spent),
-  reserved: usd(summary.reserved),
-  remaining: usd(summary.remaining),
+  budget: usd(shown.budget),
+  spent: usd(shown.spent),
+  reserved: usd(shown.reserved),
+  remaining: usd(shown.remaining),
   utilization: `${summary.utilizationPercent.toFixed(1)}%`,
   "calls settled": summary.requests,
   "calls refused": summary.blocked,

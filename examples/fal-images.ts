@@ -7,7 +7,7 @@ import { startFakeProviders } from "spendguard/testing";
 
 const fake = process.env.FAL_KEY ? undefined : await startFakeProviders();
 
-const fal = BudgetedSession.fal<ReturnType<typeof createFalClient>>({
+const fal = BudgetedSession.fal({
   budgetUsd: 0.1,
   createFalClient,
   ...(fake && { clientConfig: fake.fal.config() }),

@@ -1,5 +1,6 @@
 import { InvalidRequestError } from "./errors.js";
 import { expected } from "./expected.js";
+import { type KeysOf, rejectUnknownKeys } from "./known-keys.js";
 import type { CallLedger, CallPlan, Outcome } from "./ledger/types.js";
 import { type Nano, usdToNano } from "./money.js";
 import { usageCost } from "./pricing/cost.js";
@@ -24,6 +25,35 @@ export interface GuardRequest {
   /** Or what the call will use, priced from the catalog (the model must have a known price). */
   estimate?: GuardEstimate;
   tier?: ServiceTier;
+}
+
+/** Every key of `GuardRequest` and of each form of `GuardEstimate` (unknown keys throw; see known-keys.ts). */
+export const GUARD_REQUEST_KEYS = {
+  provider: true,
+  model: true,
+  operation: true,
+  estimateUsd: true,
+  estimate: true,
+  tier: true,
+} as const satisfies KeysOf<GuardRequest>;
+
+const GUARD_ESTIMATE_KEYS = {
+  inputTokens: true,
+  outputTokens: true,
+  seconds: true,
+  resolution: true,
+  characters: true,
+  text: true,
+} as const satisfies KeysOf<GuardEstimate>;
+
+/** Throws on a key `guard()` does not know, in the request or its `estimate`. */
+export function rejectUnknownGuardKeys(request: unknown): void {
+  if (typeof request !== "object" || request === null) return;
+  rejectUnknownKeys(request, GUARD_REQUEST_KEYS);
+  const { estimate } = request as GuardRequest;
+  if (typeof estimate === "object" && estimate !== null) {
+    rejectUnknownKeys(estimate, GUARD_ESTIMATE_KEYS, "estimate.");
+  }
 }
 
 /**

@@ -27,6 +27,7 @@ export type {
 } from "./keys/index.js";
 export { KeychainUnavailableError, maskKey, openKeychain, resolveApiKey } from "./keys/index.js";
 export type { AdmitEvent, CallObserver, RefuseEvent, SettleEvent } from "./ledger/types.js";
+export { displayBalance } from "./money.js";
 export type { PricingOptions, ReservationOptions, SessionOptions } from "./options.js";
 export type { Period } from "./periods.js";
 export type { ModelPrice } from "./pricing/describe.js";
@@ -49,6 +50,13 @@ export {
   type ReconcileReport,
   reconcile,
 } from "./reconcile/index.js";
+export type {
+  GivenOptions,
+  NullingCallbacks,
+  NullOnRefusal,
+  Refusable,
+  Wrapped,
+} from "./refusal-types.js";
 export type {
   BudgetStatus,
   ReportDimension,

@@ -61,3 +61,22 @@ function divideRounded(numerator: number, divisor: number, rounding: Rounding): 
   if (rounding === "nearest" && remainder * 2 >= divisor) return quotient + 1;
   return quotient;
 }
+
+/**
+ * A balance (USD) rounded to `decimals` for display, so that the parts shown add up to the budget shown: spent
+ * and reserved round up, the budget down: a display never understates spend nor overstates what is left.
+ */
+export function displayBalance(
+  balance: { budget: number; spent: number; reserved: number },
+  decimals = 6,
+): { budget: number; spent: number; reserved: number; remaining: number } {
+  const unit = 10 ** (9 - decimals);
+  const units = (usd: number, rounding: Rounding) => roundTo(usdToNano(usd) / unit, rounding);
+  const budget = units(balance.budget, "down");
+  const spent = units(balance.spent, "up");
+  // Rounding both up can pass the budget by a unit; reserved gives way, spent never does.
+  const reserved = Math.max(0, Math.min(units(balance.reserved, "up"), budget - spent));
+  const remaining = Math.max(0, budget - spent - reserved);
+  const usd = (count: number) => count / 10 ** decimals;
+  return { budget: usd(budget), spent: usd(spent), reserved: usd(reserved), remaining: usd(remaining) };
+}

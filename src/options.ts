@@ -1,5 +1,6 @@
 import type { BudgetExceededError } from "./errors.js";
 import { expected } from "./expected.js";
+import { type KeysOf, rejectUnknownKeys } from "./known-keys.js";
 import type { CallObserver } from "./ledger/types.js";
 import { DEFAULT_WARNING_THRESHOLDS } from "./ledger/warnings.js";
 import { type Period, validatePeriod } from "./periods.js";
@@ -91,6 +92,47 @@ export interface SessionOptions {
   };
 }
 
+/** Every key of `SessionOptions`: adding an option is one line here next to its line in the interface. */
+export const SESSION_OPTION_KEYS = {
+  budgetUsd: true,
+  id: true,
+  store: true,
+  tier: true,
+  warningThresholds: true,
+  onWarning: true,
+  onBudgetExceeded: true,
+  onCost: true,
+  onOverspend: true,
+  onBlocked: true,
+  rules: true,
+  tags: true,
+  history: true,
+  reservation: true,
+  holdTtlMs: true,
+  pricing: true,
+  unknownModel: true,
+  period: true,
+  clock: true,
+  anthropic: true,
+  observers: true,
+} as const satisfies KeysOf<SessionOptions>;
+
+const NESTED_OPTION_KEYS = {
+  reservation: { mode: true, minOutputTokens: true } satisfies KeysOf<ReservationOptions>,
+  history: { includePrompts: true, limit: true } satisfies KeysOf<NonNullable<SessionOptions["history"]>>,
+  unknownModel: { fallbackModel: true } satisfies KeysOf<NonNullable<SessionOptions["unknownModel"]>>,
+  anthropic: { exactInputTokens: true } satisfies KeysOf<NonNullable<SessionOptions["anthropic"]>>,
+} as const;
+
+/** Unknown keys in session options (and in their nested groups) throw, naming the closest valid key. */
+export function rejectUnknownOptions(options: object, known: Readonly<Record<string, true>>): void {
+  rejectUnknownKeys(options, known);
+  for (const [group, keys] of Object.entries(NESTED_OPTION_KEYS)) {
+    const value = (options as Record<string, unknown>)[group];
+    if (typeof value === "object" && value !== null) rejectUnknownKeys(value, keys, `${group}.`);
+  }
+}
+
 export interface ResolvedOptions {
   budgetUsd: number;
   period: Period | undefined;
@@ -115,6 +157,7 @@ export function validateTier(name: string, tier: unknown): ServiceTier {
 
 export function resolveOptions(options: SessionOptions, generateId: () => string): ResolvedOptions {
   if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+  rejectUnknownOptions(options, SESSION_OPTION_KEYS);
   const { budgetUsd } = options;
   if (typeof budgetUsd !== "number" || !Number.isFinite(budgetUsd) || budgetUsd < 0) {
     throw expected("budgetUsd", "a finite number >= 0", budgetUsd);

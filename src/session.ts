@@ -7,12 +7,14 @@ import {
   type GuardSettle,
   guardFacts,
   guardPlan,
+  rejectUnknownGuardKeys,
   runGuarded,
 } from "./guard.js";
 import { allowOrigin, placeholderFor } from "./intercept/vault.js";
 import { apiKeyEnvVars } from "./keys/env.js";
 import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
+import { type KeysOf, rejectUnknownKeys } from "./known-keys.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { notifyObservers } from "./ledger/observers.js";
 import { loadSdk } from "./load-sdk.js";
@@ -20,7 +22,9 @@ import { nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
   type ResolvedOptions,
+  rejectUnknownOptions,
   resolveOptions,
+  SESSION_OPTION_KEYS,
   type SessionOptions,
   validateTier,
 } from "./options.js";
@@ -38,6 +42,7 @@ import { type BatchLike, batchCharge } from "./providers/openai/batches.js";
 import { isOpenAIClient, wrapOpenAI } from "./providers/openai/client.js";
 import { OPERATIONS as OPENAI_OPERATIONS } from "./providers/openai/operations.js";
 import type { Operation, PlanContext, ProviderMemory } from "./providers/types.js";
+import type { GivenOptions, Refusable, Wrapped } from "./refusal-types.js";
 import { emptyTallies, summarize, tally, utilization } from "./report/summary.js";
 import { inheritRules } from "./rules/engine.js";
 import { memoryStore } from "./stores/memory.js";
@@ -55,6 +60,8 @@ export interface WrapOptions {
   /** The service tier this client's calls are billed at (overrides the session's). */
   tier?: ServiceTier;
 }
+
+const WRAP_OPTION_KEYS = { tier: true } as const satisfies KeysOf<WrapOptions>;
 
 export interface OpenAIFactoryOptions extends SessionOptions {
   /** Passed to `new OpenAI(...)`; otherwise the SDK reads `OPENAI_API_KEY`. */
@@ -96,6 +103,30 @@ export interface FalFactoryOptions extends SessionOptions {
   keychain?: Keychain;
 }
 
+const FACTORY_OPTION_KEYS = {
+  openai: {
+    ...SESSION_OPTION_KEYS,
+    apiKey: true,
+    clientOptions: true,
+    OpenAI: true,
+    keychain: true,
+  } satisfies KeysOf<OpenAIFactoryOptions>,
+  anthropic: {
+    ...SESSION_OPTION_KEYS,
+    apiKey: true,
+    clientOptions: true,
+    Anthropic: true,
+    keychain: true,
+  } satisfies KeysOf<AnthropicFactoryOptions>,
+  fal: {
+    ...SESSION_OPTION_KEYS,
+    credentials: true,
+    clientConfig: true,
+    createFalClient: true,
+    keychain: true,
+  } satisfies KeysOf<FalFactoryOptions>,
+} as const;
+
 /** The metered methods of each provider, by SDK path (what `estimate` accepts). */
 const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operation>>> = {
   openai: OPENAI_OPERATIONS,
@@ -103,7 +134,8 @@ const OPERATIONS_BY_PROVIDER: Readonly<Record<string, ReadonlyMap<string, Operat
 };
 
 export interface EstimateRequest {
-  provider: ProviderId;
+  /** The providers spendguard prices requests of (a `guard()` call names any provider). */
+  provider: "openai" | "anthropic" | "fal";
   /**
    * An SDK method path: `chat.completions` (or `chat.completions.create`), `responses`, `images.generate`,
    * `messages`, ...; for fal, the endpoint id (`fal-ai/flux/dev`) with `params: { input }`.
@@ -113,6 +145,13 @@ export interface EstimateRequest {
   tier?: ServiceTier;
 }
 
+const ESTIMATE_REQUEST_KEYS = {
+  provider: true,
+  operation: true,
+  params: true,
+  tier: true,
+} as const satisfies KeysOf<EstimateRequest>;
+
 type Ledger = ReturnType<typeof createCallLedger>;
 
 /** `session.child(options)`: a sub-budget; options not given are the parent's. */
@@ -120,6 +159,15 @@ export type ChildOptions = Omit<SessionOptions, "store" | "clock" | "pricing" | 
   /** The child's name under its parent: its session id is `parent-id/name`. */
   id: string;
 };
+
+const {
+  store: _store,
+  clock: _clock,
+  pricing: _pricing,
+  unknownModel: _unknownModel,
+  ...CHILD_KEYS
+} = SESSION_OPTION_KEYS;
+const CHILD_OPTION_KEYS = CHILD_KEYS satisfies KeysOf<ChildOptions>;
 
 /** `session.readonly()`: what agent code may see and do without being able to change anything. */
 export interface ReadonlySession {
@@ -139,7 +187,7 @@ export interface ReadonlySession {
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
  */
-export class BudgetedSession {
+export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   readonly id: string;
   readonly #options: ResolvedOptions;
   readonly #settings: SessionOptions;
@@ -154,14 +202,19 @@ export class BudgetedSession {
   /** The latest balance the store returned for each account of this session and its ancestors. */
   readonly #latest = new Map<string, Balance>();
   #scopeRefs: readonly ScopeRef[] | undefined;
-  readonly #parent: BudgetedSession | undefined;
+  readonly #parent: BudgetedSession<keyof SessionOptions> | undefined;
   /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
-  static #adopting: BudgetedSession | undefined;
+  static #adopting: BudgetedSession<keyof SessionOptions> | undefined;
   #tallies = emptyTallies();
   #closed = false;
   #readonlyView: ReadonlySession | undefined;
 
-  constructor(options: SessionOptions) {
+  /**
+   * With `onBudgetExceeded` or `onBlocked`, the session's type records it: clients it wraps are typed so that
+   * a refused call's `null` must be handled.
+   */
+  constructor(given: GivenOptions<SessionOptions, Given, "budgetUsd">) {
+    const options = given as SessionOptions;
     const parent = BudgetedSession.#adopting;
     BudgetedSession.#adopting = undefined;
     this.#parent = parent;
@@ -230,8 +283,12 @@ export class BudgetedSession {
    * parent's store, prices and clock; rules it sets replace the parent's rule of the same name, the others are
    * inherited; other options default to the parent's.
    */
-  child(options: ChildOptions): BudgetedSession {
+  child<ChildGiven extends keyof ChildOptions = "id">(
+    given: GivenOptions<ChildOptions, ChildGiven, "id">,
+  ): BudgetedSession<Given | Exclude<ChildGiven, "id">> {
+    const options = given as ChildOptions;
     if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+    rejectUnknownOptions(options, CHILD_OPTION_KEYS);
     const { id } = options;
     if (typeof id !== "string" || id.length === 0 || id.includes("/")) {
       throw expected("id", "a non-empty name without `/`", id);
@@ -239,21 +296,28 @@ export class BudgetedSession {
     const { rules: _inheritedRules, store: _store, clock: _clock, ...inherited } = this.#settings;
     BudgetedSession.#adopting = this;
     try {
-      return new BudgetedSession({ ...inherited, ...options, id: `${this.id}/${id}` });
+      return new BudgetedSession({
+        ...inherited,
+        ...options,
+        id: `${this.id}/${id}`,
+      }) as BudgetedSession<keyof SessionOptions> as BudgetedSession<Given | Exclude<ChildGiven, "id">>;
     } finally {
       BudgetedSession.#adopting = undefined;
     }
   }
 
   /** A real OpenAI client, wrapped, with its own session at `client.session`. */
-  static openai(options: OpenAIFactoryOptions): OpenAI & { session: BudgetedSession } {
+  static openai<K extends keyof OpenAIFactoryOptions = "budgetUsd">(
+    given: GivenOptions<OpenAIFactoryOptions, K, "budgetUsd">,
+  ): Wrapped<OpenAI, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       apiKey,
       clientOptions,
       OpenAI: Given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as OpenAIFactoryOptions);
+    } = (given ?? {}) as OpenAIFactoryOptions;
+    rejectFactoryOptions(given, FACTORY_OPTION_KEYS.openai);
     const { clientArgs, placeholder } = factoryClientOptions(
       "OpenAI",
       apiKey,
@@ -267,18 +331,23 @@ export class BudgetedSession {
       loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
     const client = new Client(clientArgs);
     allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
-    return session.#wrap(client, {}, true) as OpenAI & { session: BudgetedSession };
+    return session.#wrap(client, {}, true) as unknown as Wrapped<OpenAI, K> & {
+      session: BudgetedSession<Extract<K, keyof SessionOptions>>;
+    };
   }
 
   /** A real Anthropic client, wrapped, with its own session at `client.session`. */
-  static anthropic(options: AnthropicFactoryOptions): Anthropic & { session: BudgetedSession } {
+  static anthropic<K extends keyof AnthropicFactoryOptions = "budgetUsd">(
+    given: GivenOptions<AnthropicFactoryOptions, K, "budgetUsd">,
+  ): Wrapped<Anthropic, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       apiKey,
       clientOptions,
       Anthropic: Given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as AnthropicFactoryOptions);
+    } = (given ?? {}) as AnthropicFactoryOptions;
+    rejectFactoryOptions(given, FACTORY_OPTION_KEYS.anthropic);
     const { clientArgs, placeholder } = factoryClientOptions(
       "Anthropic",
       apiKey,
@@ -296,21 +365,26 @@ export class BudgetedSession {
       );
     const client = new Client(clientArgs);
     allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
-    return session.#wrap(client, {}, true) as Anthropic & { session: BudgetedSession };
+    return session.#wrap(client, {}, true) as unknown as Wrapped<Anthropic, K> & {
+      session: BudgetedSession<Extract<K, keyof SessionOptions>>;
+    };
   }
 
   /**
    * A fal client created by spendguard, wrapped, with its own session at `client.session`. Unlike a client
    * passed to `wrap()`, it settles from fal's billed units (`x-fal-billable-units`), not only from the output.
    */
-  static fal<T extends object = object>(options: FalFactoryOptions): T & { session: BudgetedSession } {
+  static fal<T extends object = object, K extends keyof FalFactoryOptions = keyof FalFactoryOptions>(
+    options: GivenOptions<FalFactoryOptions, K, "budgetUsd"> & { createFalClient?: (config: any) => T },
+  ): Wrapped<T, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> } {
     const {
       credentials,
       clientConfig,
       createFalClient: given,
       keychain,
       ...sessionOptions
-    } = options ?? ({} as FalFactoryOptions);
+    } = (options ?? {}) as FalFactoryOptions;
+    rejectFactoryOptions(options, FACTORY_OPTION_KEYS.fal);
     if (credentials !== undefined && typeof credentials !== "string")
       throw expected("credentials", "a string", "<hidden>");
     if (clientConfig !== undefined && (typeof clientConfig !== "object" || clientConfig === null)) {
@@ -343,7 +417,7 @@ export class BudgetedSession {
           keychainCredentials ??= await fromKeychain();
         },
       }),
-    }) as T & { session: BudgetedSession };
+    }) as Wrapped<T, K> & { session: BudgetedSession<Extract<K, keyof SessionOptions>> };
   }
 
   /**
@@ -351,13 +425,15 @@ export class BudgetedSession {
    * methods, `request()`, helpers or `withOptions()` copies) is held and settled on this session's budget, and
    * its key moves into spendguard's transport (the client's credential fields hold a placeholder).
    */
-  wrap<T extends object>(client: T, options: WrapOptions = {}): T {
-    return this.#wrap(client, options, false);
+  wrap<T extends object>(client: T, options: WrapOptions = {}): Wrapped<T, Given> {
+    return this.#wrap(client, options, false) as Wrapped<T, Given>;
   }
 
   #wrap<T extends object>(client: T, options: WrapOptions, exposeSession: boolean): T {
     if (typeof client !== "object" || client === null)
       throw expected("client", "an SDK client object", client);
+    if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+    rejectUnknownKeys(options, WRAP_OPTION_KEYS);
     const tier = options.tier === undefined ? this.#options.tier : validateTier("tier", options.tier);
     const ledger = this.#ledger;
     const context = {
@@ -476,6 +552,7 @@ export class BudgetedSession {
   /** What a request would cost, without sending it: the worst case strict mode holds and the expected cost. */
   async estimate(request: EstimateRequest): Promise<CostEstimate> {
     if (typeof request !== "object" || request === null) throw expected("request", "an object", request);
+    rejectUnknownKeys(request, ESTIMATE_REQUEST_KEYS);
     const name = String(request.operation);
     const tier = request.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
     // fal: the operation is the endpoint id, the params are what `subscribe` takes ({ input }).
@@ -507,8 +584,12 @@ export class BudgetedSession {
    * charges the hold; throwing without settling releases it. The same budget, history and callbacks apply; a
    * refused call never runs `fn` (it throws, or resolves `null` when `onBudgetExceeded` is set).
    */
-  async guard<T>(request: GuardRequest, fn: (settle: GuardSettle) => T | Promise<T>): Promise<T> {
+  async guard<T>(
+    request: GuardRequest,
+    fn: (settle: GuardSettle) => T | Promise<T>,
+  ): Promise<Refusable<T, Given>> {
     if (typeof fn !== "function") throw expected("fn", "a function", fn);
+    rejectUnknownGuardKeys(request);
     const tier = request?.tier === undefined ? this.#options.tier : validateTier("tier", request.tier);
     const info = {
       provider: String(request?.provider ?? ""),
@@ -662,8 +743,10 @@ export class BudgetedSession {
     void promise.finally(() => this.#inflight.delete(promise));
   }
 
+  /** A call of this session counts in its ancestors' summaries too, as its cost counts in their `spent`. */
   #tally(record: CallRecord): void {
     tally(this.#tallies, record);
+    if (this.#parent) this.#parent.#tally(record);
   }
 }
 
@@ -699,6 +782,10 @@ function factoryClientOptions(
   }
   const placeholder = placeholderFor(key, []);
   return { clientArgs: { ...(clientOptions as object | undefined), apiKey: placeholder }, placeholder };
+}
+
+function rejectFactoryOptions(options: unknown, known: Readonly<Record<string, true>>): void {
+  if (typeof options === "object" && options !== null) rejectUnknownOptions(options, known);
 }
 
 /** Exact input tokens from the client's free `messages.countTokens` (called on the unwrapped client). */

@@ -176,7 +176,10 @@ export interface BudgetSummary {
   remaining: number;
   /** Spent / budget, in percent (0 for a zero budget). */
   utilizationPercent: number;
-  /** Settled calls seen by this process. */
+  /**
+   * Settled calls seen by this process. Like `spent`, this count, `blocked`, `failed`, `overspends` and the
+   * tables below include the calls of the session's children (sub-budgets).
+   */
   requests: number;
   /** Calls refused before the network, by this process. */
   blocked: number;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
   RuleViolationError,
   type SessionOptions,
@@ -17,7 +18,9 @@ function anthropicClient(): Anthropic {
   return new Anthropic({ apiKey: "sk-ant-test-secret", baseURL: fake().anthropic.baseURL, maxRetries: 0 });
 }
 
-function wrapped(options: SessionOptions) {
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
+) {
   const session = new BudgetedSession(options);
   return { session, client: session.wrap(anthropicClient()) };
 }

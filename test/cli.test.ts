@@ -75,6 +75,22 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     await session.close();
   });
 
+  it("a parent's summary tables add up to its spent, children included, in the CLI and getSummary() (item 7)", async () => {
+    const { session, spec } = await seeded("subtree");
+    const total = (byKey: Record<string, { spentUsd: number }>) =>
+      Object.values(byKey).reduce((sum, totals) => sum + totals.spentUsd, 0);
+    for (const summary of [
+      session.getSummary(),
+      (await cli(["status", "agent", "--store", spec, "--json"])).json(),
+    ]) {
+      const { spent, byModel, byProvider, requests } = summary as ReturnType<typeof session.getSummary>;
+      expect(total(byModel)).toBeCloseTo(spent, 9);
+      expect(total(byProvider)).toBeCloseTo(spent, 9);
+      expect(requests).toBe(3);
+    }
+    await session.close();
+  });
+
   it("status lists every budget, children under their parent, with a bar", async () => {
     const { session, spec } = await seeded("list");
     const result = await cli(["status", "--store", spec]);
@@ -83,7 +99,8 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     expect(result.stdout).toMatch(/^ {2}agent\/researcher\s+\$0\.\d+\s+\$0\.50/m);
     const human = await cli(["status", "agent", "--store", spec]);
     expect(human.stdout).toContain("blocked by  model_not_allowed 1");
-    expect(human.stdout).toMatch(/gpt-4o-mini\s+1\s+\$/);
+    // The parent's table covers its child's gpt-4o-mini call, as its spent does (issue 12, item 7).
+    expect(human.stdout).toMatch(/gpt-4o-mini\s+2\s+\$/);
     await session.close();
   });
 
@@ -274,6 +291,69 @@ describe("spendguard without a store", () => {
     expect(list.json()).toEqual([{ provider: "openai", key: "sk-…-key" }]);
     expect((await cli(["keys", "delete", "openai"], { keychain })).code).toBe(0);
     expect((await cli(["keys", "delete", "openai"], { keychain })).code).toBe(3);
+  });
+
+  it("per-command help, --version, and help that names the exit codes (issue 12, item 5)", async () => {
+    const general = await cli(["--help"]);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toMatch(
+      /Exit codes:\n {2}0 {2}ok\n {2}1 .*\n {2}2 {2}usage.*\n {2}3 {2}not found/,
+    );
+    for (const args of [
+      ["history", "--help"],
+      ["history", "-h"],
+      ["help", "history"],
+    ]) {
+      const help = await cli(args);
+      expect(help.code, args.join(" ")).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: spendguard history \[SESSION\] \[--limit N\]/);
+      expect(help.stdout).not.toContain("panic on|off");
+    }
+    const pkg = (await import("../package.json", { with: { type: "json" } })).default;
+    for (const flag of ["--version", "-v"]) {
+      const version = await cli([flag]);
+      expect(version.code).toBe(0);
+      expect(version.stdout.trim()).toBe(pkg.version);
+    }
+  });
+
+  it("usage mistakes exit 2 in spendguard's own words; unknown budgets exit 3 for every command (item 5)", async () => {
+    const { session, spec } = await seeded("usage-codes");
+    const negative = await cli(["history", "--limit", "-1", "--store", spec]);
+    expect([negative.code, negative.stderr]).toEqual([
+      2,
+      "spendguard: Expected --limit to be an integer >= 1\n",
+    ]);
+    const foreign = await cli(["status", "--limit", "3", "--store", spec]);
+    expect([foreign.code, foreign.stderr]).toEqual([
+      2,
+      "spendguard: `status` does not take --limit: run spendguard status --help\n",
+    ]);
+    const unknown = await cli(["status", "--colour", "--store", spec]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      "spendguard: Unknown option `--colour`: run spendguard --help\n",
+    ]);
+    const missingValue = await cli(["history", "--store"]);
+    expect([missingValue.code, missingValue.stderr]).toEqual([
+      2,
+      "spendguard: Option `--store` needs a value\n",
+    ]);
+    for (const result of [unknown, missingValue, negative])
+      expect(result.stderr).not.toMatch(/positional|'--'/);
+    const history = await cli(["history", "nosuch", "--store", spec]);
+    const status = await cli(["status", "nosuch", "--store", spec]);
+    expect([history.code, history.stderr]).toEqual([3, "spendguard: No budget `nosuch` in this store\n"]);
+    expect(status.code).toBe(3);
+    const empty = await cli(["estimate", "--provider", "openai", "--model", "gpt-4o"], { stdin: "" });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^spendguard: Expected the request's params as JSON on stdin, got nothing/);
+    const provider = await cli(["estimate", "--provider", "opneai"], { stdin: "{}" });
+    expect([provider.code, provider.stderr]).toEqual([
+      2,
+      'spendguard: Unknown provider "opneai": expected openai, anthropic or fal\n',
+    ]);
+    await session.close();
   });
 
   it("never printed an API key in any command of this file", () => {

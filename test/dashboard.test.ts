@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const SECRET = "sk-test-secret-key";
 const HOUR = 3_600_000;
 const OUTPUT = fileURLToPath(new URL("../test-output/", import.meta.url));
+/** The screenshots the README shows (390 and 1366 px), retaken by every run. */
+const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 const hasChromium = existsSync(CHROMIUM);
 
 const context = useFakeProviders();
@@ -414,34 +417,105 @@ describe.skipIf(!hasChromium && !process.env.CI)("the dashboard page in Chromium
     expect(existsSync(`${OUTPUT}dashboard.png`)).toBe(true);
   });
 
-  it("fits a 375 px wide phone screen without horizontal scrolling", async () => {
-    const phone = await browser.newContext({
-      viewport: { width: 375, height: 812 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
+  /** Elements wider than the viewport, or boxes whose content needs a sideways swipe (issue 12, item 6). */
+  const tooWide = (target: Page) =>
+    target.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const wide: string[] = [];
+      for (const element of Array.from(document.querySelectorAll("body *"))) {
+        const rect = element.getBoundingClientRect();
+        const name = `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ""}.${element.className}`;
+        if (rect.width > 0 && (rect.left < -0.5 || rect.right > width + 0.5))
+          wide.push(`${name} ${rect.right}`);
+        if (
+          element.scrollWidth > element.clientWidth + 1 &&
+          getComputedStyle(element).overflowX !== "visible"
+        ) {
+          wide.push(`${name} scrolls ${element.scrollWidth} > ${element.clientWidth}`);
+        }
+      }
+      return { page: document.documentElement.scrollWidth, width, wide };
     });
+
+  it.each([
+    [390, 844, true, "dashboard-390.png"],
+    [1366, 768, false, "dashboard-1366.png"],
+  ])(
+    "at %i px no element is wider than the viewport, and nothing scrolls sideways",
+    async (width, height, isMobile, file) => {
+      const screen = await browser.newContext({
+        viewport: { width, height },
+        deviceScaleFactor: isMobile ? 2 : 1,
+        isMobile,
+        hasTouch: isMobile,
+      });
+      try {
+        const small = await screen.newPage();
+        // Real model and endpoint names can be long (fal endpoints, dated snapshots): add one to the report.
+        await small.route("**/api/report?by=model", async (route) => {
+          const response = await route.fetch();
+          const body = (await response.json()) as { rows: Record<string, unknown>[] };
+          const long = "fal-ai/bytedance/seedance/v1/pro/image-to-video-2025-06-16";
+          body.rows.push({ ...body.rows[0], key: long, requests: 12_345, blocked: 1_234 });
+          await route.fulfill({ response, json: body });
+        });
+        await small.goto(dashboard.url);
+        await small.locator('li[data-budget-id="tiny"]').waitFor();
+        await small.locator("#chart svg").waitFor();
+        await small.locator("#history tbody tr[data-status]").first().waitFor();
+        const measured = await tooWide(small);
+        expect(measured.wide).toEqual([]);
+        expect(measured.page).toBeLessThanOrEqual(width);
+        if (isMobile) {
+          // Each history row is a card that shows status, reason and cost without a swipe, each under its name.
+          const refused = small.locator('#history tbody tr[data-status="blocked"]');
+          const box = await refused.boundingBox();
+          expect(box?.width ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(width);
+          expect(await refused.locator('td[data-label="Reason"]').isVisible()).toBe(true);
+          expect(await refused.locator('td[data-label="Cost"]').isVisible()).toBe(true);
+        }
+        // The README's screenshot shows the store's own numbers, without the added row.
+        await small.unrouteAll();
+        await small.reload();
+        await small.locator("#history tbody tr[data-status]").first().waitFor();
+        await small.locator("#chart svg").waitFor();
+        mkdirSync(DOCS, { recursive: true });
+        await small.screenshot({ path: `${DOCS}${file}`, fullPage: true });
+        expect(existsSync(`${DOCS}${file}`)).toBe(true);
+      } finally {
+        await screen.close();
+      }
+    },
+  );
+
+  it("shows a date beside the time of calls that were not today, and 'No calls match.' inside the table", async () => {
+    const later = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     try {
-      const small = await phone.newPage();
-      await small.goto(dashboard.url);
-      await small.locator('li[data-budget-id="tiny"]').waitFor();
-      await small.locator("#chart svg").waitFor();
-      const widths = await small.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        body: document.body.scrollWidth,
-      }));
-      expect(widths.scroll).toBeLessThanOrEqual(375);
-      expect(widths.body).toBeLessThanOrEqual(375);
-      // The history table is wider than the screen: it scrolls inside its own box.
-      const table = await small.locator("#history").evaluate((element) => ({
-        table: element.scrollWidth,
-        box: element.parentElement?.clientWidth ?? 0,
-      }));
-      expect(table.table).toBeGreaterThan(table.box);
-      await small.screenshot({ path: `${OUTPUT}dashboard-phone.png`, fullPage: true });
-      expect(existsSync(`${OUTPUT}dashboard-phone.png`)).toBe(true);
+      const page2 = await later.newPage();
+      // Three days from now, every seeded call is from another day.
+      await page2.clock.setFixedTime(Date.now() + 3 * 24 * HOUR);
+      await page2.goto(dashboard.url);
+      const first = page2.locator("#history tbody tr[data-status] td").first();
+      await first.waitFor();
+      const [latest] = await store.history({ limit: 1 });
+      const day = (time: number) =>
+        new Date(time).toLocaleDateString("en-US", { month: "short", day: "numeric" });
+      expect(await first.textContent()).toContain(day(latest?.time ?? 0));
+      await page2.getByLabel("Status").selectOption("failed");
+      const empty = page2.locator("#history tbody tr[data-empty] td");
+      await empty.waitFor();
+      expect(await empty.textContent()).toBe("No calls match.");
+      expect(await empty.getAttribute("colspan")).toBe("8");
     } finally {
-      await phone.close();
+      await later.close();
+    }
+    // Today's calls show the time alone (the seeded calls are hours old: near midnight they are yesterday's).
+    const [latest] = await store.history({ limit: 1 });
+    const shown = await page.locator("#history tbody tr[data-status] td").first().textContent();
+    if (new Date(latest?.time ?? 0).toDateString() === new Date().toDateString()) {
+      expect(shown).toMatch(/^\d{1,2}:\d{2}:\d{2}/);
+    } else {
+      expect(shown).toMatch(/^[A-Z][a-z]{2} \d{1,2} \d{1,2}:\d{2}:\d{2}/);
     }
   });
 
@@ -516,6 +590,37 @@ describe.skipIf(!hasChromium && !process.env.CI)("the dashboard page in Chromium
     await card.locator('dd[data-field="spent"][data-usd="0"]').waitFor();
     await card.getByRole("button", { name: `Close the editor of ${id}` }).click();
   });
+
+  it("with the store down, the header says so and one Ctrl-C stops `spendguard dashboard` cleanly", async () => {
+    const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+    if (!existsSync(cli))
+      execFileSync("npm", ["run", "build"], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+    const child = spawn(process.execPath, [cli, "dashboard", "--store", "redis://127.0.0.1:1"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await expect.poll(() => output, { timeout: 10_000 }).toContain("token=");
+      const url = /http:\/\/\S+/.exec(output)?.[0] ?? "";
+      const down = await browser.newPage();
+      await down.goto(url);
+      await expect
+        .poll(() => down.locator("#store-name").textContent(), { timeout: 10_000 })
+        .toBe("unreachable");
+      expect(await down.locator("#banner").textContent()).toContain("The store is unavailable");
+      const sent = Date.now();
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(1500);
+      expect(output).toContain("Stopping the dashboard");
+      await down.close();
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 30_000);
 
   it("keeps polling, and logged no script error or CSP violation", async () => {
     await refreshedAfter(Date.now());

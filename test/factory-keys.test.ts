@@ -96,7 +96,7 @@ describe("factories find the key: explicit, then the environment, then the OS ke
     vi.stubEnv("FAL_KEY", "");
     vi.stubEnv("FAL_KEY_ID", "");
     const { requestMiddleware } = fake().fal.config();
-    const fal = BudgetedSession.fal<ReturnType<typeof createFalClient>>({
+    const fal = BudgetedSession.fal({
       budgetUsd: 1,
       createFalClient,
       keychain: memoryKeychain({ fal: "fal-key-from-keychain" }),

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
   type SessionOptions,
   UnknownPriceError,
@@ -15,12 +16,16 @@ const fake = () => context.fake;
 type FalClient = ReturnType<typeof createFalClient>;
 
 /** A client spendguard created: it reads `x-fal-billable-units`. */
-function factoryClient(options: SessionOptions) {
-  return BudgetedSession.fal<FalClient>({ ...options, clientConfig: fake().fal.config(), createFalClient });
+function factoryClient<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
+) {
+  return BudgetedSession.fal({ ...options, clientConfig: fake().fal.config(), createFalClient });
 }
 
 /** The user's own client, wrapped: settles from the output. */
-function wrappedClient(options: SessionOptions) {
+function wrappedClient<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
+) {
   const session = new BudgetedSession(options);
   return { session, fal: session.wrap(createFalClient(fake().fal.config())) };
 }

@@ -5,9 +5,11 @@ import { describe, expect, it, vi } from "vitest";
 import {
   BudgetExceededError,
   BudgetedSession,
+  type GivenOptions,
   InvalidRequestError,
   isSpendguardError,
   memoryStore,
+  type SessionOptions,
   UnknownPriceError,
   type WarningEvent,
 } from "../src/index.js";
@@ -16,7 +18,10 @@ import { deepFreeze, openaiClient, sentBody, until, useFakeProviders, user } fro
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped(options: ConstructorParameters<typeof BudgetedSession>[0], client = openaiClient(fake())) {
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
+  options: GivenOptions<SessionOptions, K, "budgetUsd">,
+  client = openaiClient(fake()),
+) {
   const session = new BudgetedSession(options);
   return { session, client: session.wrap(client) };
 }

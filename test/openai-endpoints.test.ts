@@ -1,6 +1,13 @@
 import OpenAI, { toFile } from "openai";
 import { describe, expect, it } from "vitest";
-import { BudgetExceededError, BudgetedSession, RuleViolationError, UnknownPriceError } from "../src/index.js";
+import {
+  BudgetExceededError,
+  BudgetedSession,
+  type GivenOptions,
+  RuleViolationError,
+  type SessionOptions,
+  UnknownPriceError,
+} from "../src/index.js";
 import { imagePrice, speechPrice } from "../src/pricing/media.js";
 import type { FakeRouteName } from "../src/testing/index.js";
 import { fakeWav } from "../src/testing/index.js";
@@ -9,7 +16,10 @@ import { openaiClient, sentBody, until, useFakeProviders, user } from "./helpers
 const context = useFakeProviders();
 const fake = () => context.fake;
 
-function wrapped(budgetUsd = 1, options: Partial<ConstructorParameters<typeof BudgetedSession>[0]> = {}) {
+function wrapped<K extends keyof SessionOptions = "budgetUsd">(
+  budgetUsd = 1,
+  options: Pick<SessionOptions, K> = {} as Pick<SessionOptions, K>,
+) {
   const session = new BudgetedSession({ budgetUsd, ...options });
   return { session, client: session.wrap(openaiClient(fake())) };
 }

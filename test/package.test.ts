@@ -56,7 +56,7 @@ describe("the package", () => {
     ]);
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(
-      "BudgetExceededError,BudgetedSession,CostReportError,InvalidRequestError,KeychainUnavailableError,PROMETHEUS_CONTENT_TYPE,RuleViolationError,SnapshotError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,describeChange,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,openTelemetry,previewPriceUpdate,prometheusText,reconcile,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary,updatePrices,webhookAlerts",
+      "BudgetExceededError,BudgetedSession,CostReportError,InvalidRequestError,KeychainUnavailableError,PROMETHEUS_CONTENT_TYPE,RuleViolationError,SnapshotError,SpendguardError,StoreUnavailableError,UnknownPriceError,budgetStatus,describeChange,displayBalance,imagePriceComparison,isSpendguardError,listBudgets,maskKey,mediaModels,memoryStore,openKeychain,openTelemetry,previewPriceUpdate,prometheusText,reconcile,report,resetBudget,resolveApiKey,setBudget,setPanic,storeSummary,updatePrices,webhookAlerts",
     );
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import {
   BudgetedSession,
   type CallRecord,
+  type GivenOptions,
   memoryStore,
   type RuleRequest,
   type Rules,
@@ -89,7 +90,10 @@ async function expectRefusedBeforeNetwork(
  * A session with the rule, sharing its store and id with a twin that has only the same rate window: the twin's
  * call passing after the refusal shows the refusal consumed no rate allowance.
  */
-function withTwin(rules: Rules, options: Partial<SessionOptions> = {}) {
+function withTwin<K extends keyof SessionOptions = "budgetUsd">(
+  rules: Rules,
+  options: Pick<SessionOptions, K> = {} as Pick<SessionOptions, K>,
+) {
   const store = memoryStore();
   const window = { requests: 1, per: "minute" as const };
   const session = new BudgetedSession({

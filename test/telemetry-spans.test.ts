@@ -18,7 +18,8 @@ import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
 const fake = sharedFakeProviders();
 const { exporter, ours, onlySpan } = useOpenTelemetrySdk();
 
-function session(options: Partial<SessionOptions> = {}) {
+/** A session without refusal callbacks (its calls never resolve null), with OpenTelemetry observing. */
+function session(options: Partial<Pick<SessionOptions, "id" | "budgetUsd" | "observers" | "store">> = {}) {
   return new BudgetedSession({ budgetUsd: 5, observers: [openTelemetry()], ...options });
 }
 

@@ -8,4 +8,7 @@ void main(process.argv.slice(2), {
   env: process.env,
 }).then((code) => {
   process.exitCode = code;
+  // The command is done: a driver's timer (ioredis reconnecting to a store that is down) must not keep the
+  // process alive. Output already written has been flushed by then.
+  setTimeout(() => process.exit(code), 200).unref();
 });

@@ -17,6 +17,7 @@ import {
   setPanic,
   storeSummary,
 } from "../index.js";
+import { displayBalance } from "../money.js";
 import { bar, table, time, usd } from "./format.js";
 import { NotFoundError, UsageError } from "./usage.js";
 
@@ -62,16 +63,23 @@ export async function status(
     return print(
       table(
         ["session", "spent", "budget", "utilization", "reserved", "remaining", "period", "state"],
-        budgets.map((budget) => [
-          budget.parentId ? `  ${budget.id}` : budget.id,
-          usd(budget.spentUsd),
-          usd(budget.budgetUsd) + (budget.overridden ? "*" : ""),
-          bar(budget.utilizationPercent, 10),
-          usd(budget.reservedUsd),
-          usd(budget.remainingUsd),
-          budget.period ?? "-",
-          [budget.panic && "PANIC", budget.locked && "LOCKED"].filter(Boolean).join(" ") || "ok",
-        ]),
+        budgets.map((budget) => {
+          const shown = displayBalance({
+            budget: budget.budgetUsd,
+            spent: budget.spentUsd,
+            reserved: budget.reservedUsd,
+          });
+          return [
+            budget.parentId ? `  ${budget.id}` : budget.id,
+            usd(shown.spent),
+            usd(shown.budget) + (budget.overridden ? "*" : ""),
+            bar(budget.utilizationPercent, 10),
+            usd(shown.reserved),
+            usd(shown.remaining),
+            budget.period ?? "-",
+            [budget.panic && "PANIC", budget.locked && "LOCKED"].filter(Boolean).join(" ") || "ok",
+          ];
+        }),
       ) +
         (budgets.some((budget) => budget.overridden)
           ? "\n* budget set by an operator (spendguard budget set)"
@@ -84,12 +92,13 @@ export async function status(
   ]);
   if (!summary || !budget) throw new NotFoundError(`No budget \`${id}\` in this store`);
   if (flags.json) return print(JSON.stringify(summary, null, 2));
+  const shown = displayBalance(summary);
   const lines = [
     `session     ${summary.sessionId}${budget.parentId ? ` (child of ${budget.parentId})` : ""}`,
     `budget      ${usd(summary.budget)}${budget.overridden ? ` (operator override; the code says ${usd(budget.codeBudgetUsd)})` : ""}${budget.period ? ` per ${budget.period}` : ""}`,
-    `spent       ${usd(summary.spent)}  ${bar(summary.utilizationPercent)}`,
-    `reserved    ${usd(summary.reserved)}`,
-    `remaining   ${usd(summary.remaining)}`,
+    `spent       ${usd(shown.spent)}  ${bar(summary.utilizationPercent)}`,
+    `reserved    ${usd(shown.reserved)}`,
+    `remaining   ${usd(shown.remaining)}`,
     `panic       ${budget.panic ? "ON: every paid call is refused" : "off"}${budget.locked ? "   LOCKED (session.unlock())" : ""}`,
     `calls       ${summary.requests} settled, ${summary.blocked} blocked, ${summary.failed} failed, ${summary.overspends} over their hold`,
   ];
@@ -122,6 +131,9 @@ export async function history(store: BudgetStore, id: string | undefined, flags:
     throw new UsageError("Expected --status settled, blocked or failed");
   }
   const since = flags.since === undefined ? undefined : dateFlag("--since", flags.since);
+  if (id !== undefined && !(await budgetStatus(store, id))) {
+    throw new NotFoundError(`No budget \`${id}\` in this store`);
+  }
   const records = (
     await store.history({
       ...(id !== undefined && { sessionId: id }),
@@ -346,10 +358,18 @@ export async function estimate(flags: Flags, io: CliIo, print: Print) {
   const provider = flags.provider;
   if (!provider)
     throw new UsageError("Usage: spendguard estimate --provider openai --model gpt-4o < request.json");
+  if (provider !== "openai" && provider !== "anthropic" && provider !== "fal") {
+    throw new UsageError(`Unknown provider "${provider}": expected openai, anthropic or fal`);
+  }
   const text = await readAll(io.stdin);
+  if (text.trim() === "") {
+    throw new UsageError(
+      "Expected the request's params as JSON on stdin, got nothing: spendguard estimate … < request.json",
+    );
+  }
   let params: Record<string, unknown>;
   try {
-    params = text.trim() === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+    params = JSON.parse(text) as Record<string, unknown>;
   } catch {
     throw new UsageError("Expected the request as JSON on stdin");
   }

@@ -27,7 +27,7 @@ export interface Keychain {
 
 export interface ResolveApiKeyOptions {
   /** @default process.env */
-  env?: NodeJS.ProcessEnv;
+  env?: Readonly<Record<string, string | undefined>>;
   /** @default the OS keychain, opened on first need with `openKeychain()` */
   keychain?: Keychain;
 }

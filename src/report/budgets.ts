@@ -70,7 +70,8 @@ export async function storeSummary(
   if (!scope) return undefined;
   const [balance] = await store.read({ scopes: [{ id, key: keyOf(scope, now), limit: scope.limit }], now });
   const tallies = emptyTallies();
-  for (const record of await ownRecords(store, id)) tally(tallies, record);
+  // Like `spent`, the counts and tables cover the budget's children too.
+  for (const record of await store.history({ sessionId: id })) tally(tallies, record);
   return summarize(id, balance as Balance, tallies);
 }
 
@@ -183,10 +184,6 @@ function keyFor(record: CallRecord, by: ReportDimension): string {
   if (by === "session") return record.sessionId;
   if (by === "day") return new Date(record.time).toISOString().slice(0, 10);
   return record.resolvedModel ?? record.model;
-}
-
-async function ownRecords(store: BudgetStore, id: string): Promise<CallRecord[]> {
-  return (await store.history({ sessionId: id })).filter((record) => record.sessionId === id);
 }
 
 async function requireScope(store: BudgetStore, id: string): Promise<ScopeInfo> {

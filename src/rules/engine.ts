@@ -1,9 +1,20 @@
 import { RuleViolationError } from "../errors.js";
 import { expected } from "../expected.js";
+import { rejectUnknownKeys } from "../known-keys.js";
 import { normalizeModelName, stripDateSnapshot } from "../model-names.js";
 import { type Nano, usdToNano } from "../money.js";
 import type { RateCharge } from "../stores/types.js";
-import type { ApprovalRule, CustomRule, RequestFacts, RequestRewrite, RuleRequest, Rules } from "./types.js";
+import {
+  type ApprovalRule,
+  type CustomRule,
+  NESTED_RULE_KEYS,
+  RATE_LIMIT_KEYS,
+  type RequestFacts,
+  type RequestRewrite,
+  RULE_KEYS,
+  type RuleRequest,
+  type Rules,
+} from "./types.js";
 
 /** Rules validated once, with globs compiled and units converted. */
 export interface ResolvedRules {
@@ -53,6 +64,11 @@ export function resolveRules(rules: unknown): ResolvedRules {
     return { readsRequests: false, modelDeny: [], qualityEnforce: "block", rateLimits: [], custom: [] };
   }
   if (typeof rules !== "object" || rules === null) throw expected("rules", "an object", rules);
+  rejectUnknownKeys(rules, RULE_KEYS, "rules.");
+  for (const [group, keys] of Object.entries(NESTED_RULE_KEYS)) {
+    const value = (rules as Record<string, unknown>)[group];
+    if (typeof value === "object" && value !== null) rejectUnknownKeys(value, keys, `rules.${group}.`);
+  }
   const given = rules as Rules;
   const resolved: ResolvedRules = {
     readsRequests: false,
@@ -381,6 +397,7 @@ function rateLimit(value: unknown, index: number): ResolvedRateLimit {
   const name = `rules.rateLimits[${index}]`;
   if (typeof value !== "object" || value === null)
     throw expected(name, "an object like { requests, per }", value);
+  rejectUnknownKeys(value, RATE_LIMIT_KEYS, `${name}.`);
   const limit = value as Record<string, unknown>;
   const per = limit.per;
   const periodMs = typeof per === "number" ? per : typeof per === "string" ? PERIODS[per] : undefined;

@@ -1,3 +1,4 @@
+import type { KeysOf } from "../known-keys.js";
 import type { ProviderId } from "../types.js";
 
 /**
@@ -24,6 +25,39 @@ export interface Rules {
   /** Your own rules, run in order after the built-in ones, with the call's worst case known. */
   custom?: readonly CustomRule[];
 }
+
+/** Every key of `Rules` and of its object-valued groups (unknown keys throw; see known-keys.ts). */
+export const RULE_KEYS = {
+  models: true,
+  providers: true,
+  images: true,
+  video: true,
+  maxOutputTokens: true,
+  maxCostPerRequestUsd: true,
+  rateLimits: true,
+  approval: true,
+  lockoutAfter: true,
+  expiresAt: true,
+  custom: true,
+} as const satisfies KeysOf<Rules>;
+
+export const NESTED_RULE_KEYS = {
+  models: { allow: true, deny: true } satisfies KeysOf<NonNullable<Rules["models"]>>,
+  images: { qualities: true, enforce: true, maxSize: true, maxCount: true } satisfies KeysOf<ImageRules>,
+  video: { maxDurationSeconds: true } satisfies KeysOf<NonNullable<Rules["video"]>>,
+  maxOutputTokens: { limit: true, enforce: true } satisfies KeysOf<
+    Exclude<NonNullable<Rules["maxOutputTokens"]>, number>
+  >,
+  approval: { aboveUsd: true, approve: true, timeoutMs: true } satisfies KeysOf<ApprovalRule>,
+} as const;
+
+export const RATE_LIMIT_KEYS = {
+  requests: true,
+  tokens: true,
+  usd: true,
+  per: true,
+  model: true,
+} as const satisfies KeysOf<RateLimit>;
 
 export interface ImageRules {
   /** Qualities allowed (`low`, `medium`, `standard`, ...). A request without a quality has its provider's default. */

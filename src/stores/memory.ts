@@ -1,3 +1,4 @@
+import { type KeysOf, rejectUnknownKeys } from "../known-keys.js";
 import { createLedgerState } from "../ledger/ledger-state.js";
 import type { CallRecord } from "../types.js";
 import type { BudgetStore, HistoryQuery } from "./types.js";
@@ -6,6 +7,8 @@ export interface MemoryStoreOptions {
   /** How many history records to keep; older ones are dropped first. @default 1000 */
   historyLimit?: number;
 }
+
+const MEMORY_STORE_OPTION_KEYS = { historyLimit: true } as const satisfies KeysOf<MemoryStoreOptions>;
 
 /**
  * A store inside this process: exact, synchronous underneath, shared by every session and wrapped client
@@ -18,6 +21,7 @@ export interface MemoryStore extends BudgetStore {
 }
 
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  if (typeof options === "object" && options !== null) rejectUnknownKeys(options, MEMORY_STORE_OPTION_KEYS);
   const historyLimit = options.historyLimit ?? 1000;
   if (!Number.isInteger(historyLimit) || historyLimit < 1) {
     throw new TypeError(

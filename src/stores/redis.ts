@@ -31,6 +31,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Redis, RedisOptions } from "ioredis";
 import { expected } from "../expected.js";
+import { type KeysOf, rejectUnknownKeys } from "../known-keys.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import type { CallRecord } from "../types.js";
 import { filterHistory } from "./memory.js";
@@ -50,9 +51,17 @@ export interface RedisStoreOptions {
   historyLimit?: number;
 }
 
+const REDIS_STORE_OPTION_KEYS = {
+  client: true,
+  url: true,
+  prefix: true,
+  historyLimit: true,
+} as const satisfies KeysOf<RedisStoreOptions>;
+
 /** A Redis store: every transition is one Lua script, so any number of processes and hosts can share it. */
 export function redisStore(options: RedisStoreOptions): BudgetStore {
   if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+  rejectUnknownKeys(options, REDIS_STORE_OPTION_KEYS);
   const { client: given, url, prefix = "spendguard", historyLimit = 1000 } = options;
   if (given === undefined && (typeof url !== "string" || url === "")) {
     throw expected("url", "a redis:// URL (or pass `client`, an ioredis client)", url);

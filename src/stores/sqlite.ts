@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { expected } from "../expected.js";
+import { type KeysOf, rejectUnknownKeys } from "../known-keys.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import { crossedThresholds } from "../ledger/warnings.js";
 import type { Nano } from "../money.js";
@@ -29,6 +30,13 @@ export interface SqliteStoreOptions {
   /** How long a transition waits for another process's transaction before it fails. @default 5000 */
   busyTimeoutMs?: number;
 }
+
+const SQLITE_STORE_OPTION_KEYS = {
+  path: true,
+  database: true,
+  historyLimit: true,
+  busyTimeoutMs: true,
+} as const satisfies KeysOf<SqliteStoreOptions>;
 
 /** What the store needs of an open database: satisfied by better-sqlite3's `Database` and node:sqlite's `DatabaseSync`. */
 export interface SqliteDatabase {
@@ -110,6 +118,7 @@ const MIGRATIONS: readonly string[] = [
  */
 export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
   if (typeof options !== "object" || options === null) throw expected("options", "an object", options);
+  rejectUnknownKeys(options, SQLITE_STORE_OPTION_KEYS);
   const { path, database, historyLimit, busyTimeoutMs = 5000 } = options;
   if (database === undefined && (typeof path !== "string" || path === "")) {
     throw expected("path", "a file path (or pass `database`)", path);

@@ -455,6 +455,7 @@ function renderTotals(providerRows) {
 // --- History ---
 
 const STATUS_LABELS = { settled: "Settled", blocked: "Refused", failed: "Failed" };
+const HISTORY_COLUMNS = ["Time", "Session", "Model", "Status", "Reason", "Cost", "Held", "Tokens in / out"];
 
 function renderHistory(records) {
   const body = document.querySelector("#history tbody");
@@ -469,28 +470,37 @@ function renderHistory(records) {
       const tokens = record.usage
         ? `${formatCount(record.usage.inputTokens ?? 0)} / ${formatCount(record.usage.outputTokens ?? 0)}`
         : "–";
-      return el(
-        "tr",
-        { "data-status": record.status, "data-id": record.id },
-        el("td", { className: "nowrap", text: formatTime(record.time) }),
-        el("td", { className: "mono", text: record.sessionId }),
-        el("td", { className: "mono", text: record.resolvedModel ?? record.model }),
+      const cells = [
+        el("td", { className: "nowrap cell-time", text: formatTime(record.time) }),
+        el("td", { className: "mono cell-session", text: record.sessionId }),
+        el("td", { className: "mono cell-model", text: record.resolvedModel ?? record.model }),
         el(
           "td",
-          {},
+          { className: "cell-status" },
           el("span", {
             className: `status status-${record.status}`,
             text: STATUS_LABELS[record.status] ?? record.status,
           }),
         ),
-        el("td", { className: "mono reason", text: reason || "–" }),
+        el("td", { className: "mono reason cell-reason", text: reason || "–" }),
         cost,
         held,
         el("td", { className: "num nowrap", text: tokens }),
-      );
+      ];
+      // On a phone each row is a card: every cell shows its column's name (style.css, max-width 640px).
+      for (const [index, label] of HISTORY_COLUMNS.entries()) cells[index]?.setAttribute("data-label", label);
+      return el("tr", { "data-status": record.status, "data-id": record.id }, ...cells);
     }),
   );
-  $("history-empty").hidden = records.length > 0;
+  if (records.length === 0) {
+    body.replaceChildren(
+      el(
+        "tr",
+        { "data-empty": "" },
+        el("td", { colspan: HISTORY_COLUMNS.length, className: "empty-cell", text: "No calls match." }),
+      ),
+    );
+  }
 }
 
 async function loadSessionSummary(session) {
@@ -676,6 +686,8 @@ async function load() {
 function refresh() {
   state.queue = state.queue.then(load).then(hideBanner, (error) => {
     showBanner(describeError(error));
+    if (error instanceof ApiError && error.status === 503) $("store-name").textContent = "unreachable";
+    else if (!(error instanceof ApiError)) $("store-name").textContent = "not answering";
     $("refreshed").textContent = "Not updated";
   });
   return state.queue;
