@@ -61,3 +61,15 @@ function divideRounded(numerator: number, divisor: number, rounding: Rounding): 
   if (rounding === "nearest" && remainder * 2 >= divisor) return quotient + 1;
   return quotient;
 }
+
+/**
+ * The largest amount every store holds exactly (2^53 - 1 nano-USD, about $9.0 million): a Number is exact up
+ * to it, and Redis' Lua and SQLite's INTEGER hold it without wrapping. A cost above it is recorded at it, and
+ * each account's spent stops there too, so no sum can ever wrap (a spent at the bound refuses every call).
+ */
+export const MAX_NANO: Nano = Number.MAX_SAFE_INTEGER;
+
+/** `a + b`, stopping at `MAX_NANO`: how every store adds a cost to spent. */
+export function addCapped(a: Nano, b: Nano): Nano {
+  return Math.min(a + b, MAX_NANO);
+}

@@ -22,6 +22,7 @@ import {
 import type { RequestFacts, RuleRequest } from "../rules/types.js";
 import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, Usage } from "../types.js";
+import { boundCost } from "./amounts.js";
 import { sizeHold } from "./hold-size.js";
 import type { Admission, AdmitContext, CallInfo, CallLedger, CallPlan, Outcome } from "./types.js";
 
@@ -366,6 +367,16 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         actual = 0;
         break;
     }
+    const bounded = boundCost(actual);
+    if (bounded.ok) {
+      actual = bounded.actual;
+      if (bounded.flag) flags.push(bounded.flag);
+    } else {
+      // A cost that is not a number never reaches the store: the call ran, so charge its hold (the safe side).
+      emitCallbackWarning("cost", new Error(bounded.why));
+      actual = held;
+      flags.push("malformed_response");
+    }
     if (actual > held) flags.push("overspend");
 
     // The hold's record becomes the call's record (it is only read again if the lease had ended first).
@@ -462,7 +473,11 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   async function charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord> {
     const now = clock();
     const scopes = deps.scopes(now);
-    const actual = await plan.cost(usage);
+    const bounded = boundCost(await plan.cost(usage));
+    if (!bounded.ok) throw new TypeError(`Cannot record the cost of a ${plan.model} call: ${bounded.why}`);
+    const actual = bounded.actual;
+    const flags: CallFlag[] = plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"];
+    if (bounded.flag) flags.push(bounded.flag);
     const record: CallRecord = {
       id: newId("call"),
       time: now,
@@ -481,7 +496,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       tier: plan.tier,
       stream: false,
       priceSource: plan.priceSource,
-      flags: plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"],
+      flags,
       ...(requestId !== undefined && { requestId }),
     };
     const holdId = newId("hold");

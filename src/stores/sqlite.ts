@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { expected } from "../expected.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import { crossedThresholds } from "../ledger/warnings.js";
-import type { Nano } from "../money.js";
+import { addCapped, type Nano } from "../money.js";
 import type { CallRecord } from "../types.js";
 import { consume, refund } from "./rate-window.js";
 import type {
@@ -370,7 +370,7 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
       for (const scope of scopes) {
         const entry = account(scope, true);
         entry.held -= amount;
-        entry.spent += actual;
+        entry.spent = addCapped(entry.spent, actual);
         if (!report) continue;
         for (const threshold of crossedThresholds(
           entry.spent,
