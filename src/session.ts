@@ -13,7 +13,7 @@ import { keychainKey, keychainKeyNeeded } from "./keys/factory-key.js";
 import type { Keychain } from "./keys/types.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { loadSdk } from "./load-sdk.js";
-import { nanoToUsd, usdToNano } from "./money.js";
+import { MAX_NANO, type Nano, nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
   type ResolvedOptions,
@@ -149,6 +149,8 @@ export class BudgetedSession {
   readonly #settledBatches = new Set<string>();
   /** The latest balance the store returned for each account of this session and its ancestors. */
   readonly #latest = new Map<string, Balance>();
+  /** Settles of this process sent to the store and not yet answered, per account key: what they change. */
+  readonly #pending = new Map<string, { spent: Nano; held: Nano }>();
   #scopeRefs: readonly ScopeRef[] | undefined;
   readonly #parent: BudgetedSession | undefined;
   /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
@@ -196,6 +198,7 @@ export class BudgetedSession {
       balances: (scopes, now) =>
         this.#store.readSync?.({ scopes, now }) ?? scopes.map((scope) => this.#latestOf(scope)),
       observe: (balances) => this.#observe(balances),
+      settling: (scopes, held, actual) => this.#settling(scopes, held, actual),
       recorded: (record) => this.#tally(record),
       warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
       isClosed: () => this.#closed,
@@ -578,16 +581,40 @@ export class BudgetedSession {
   }
 
   #latestOf(scope: ScopeRef): Balance {
-    return (
-      this.#latest.get(scope.key) ?? {
-        key: scope.key,
-        id: scope.id,
-        limit: scope.limit,
-        spent: 0,
-        held: 0,
-        flags: {},
+    const latest = this.#latest.get(scope.key) ?? {
+      key: scope.key,
+      id: scope.id,
+      limit: scope.limit,
+      spent: 0,
+      held: 0,
+      flags: {},
+    };
+    const pending = this.#pending.get(scope.key);
+    if (!pending) return latest;
+    return {
+      ...latest,
+      spent: Math.min(latest.spent + pending.spent, MAX_NANO),
+      held: Math.max(0, latest.held + pending.held),
+    };
+  }
+
+  /** A settle on its way to the store: counted at once, forgotten once the store has answered (see the ledger). */
+  #settling(scopes: readonly ScopeRef[], held: Nano, actual: Nano): () => void {
+    const change = (sign: 1 | -1) => {
+      for (const scope of scopes) {
+        const entry = this.#pending.get(scope.key) ?? { spent: 0, held: 0 };
+        entry.spent += sign * actual;
+        entry.held -= sign * held;
+        if (entry.spent === 0 && entry.held === 0) this.#pending.delete(scope.key);
+        else this.#pending.set(scope.key, entry);
       }
-    );
+    };
+    change(1);
+    const parent = this.#parent ? this.#parent.#settling(scopes, held, actual) : undefined;
+    return () => {
+      change(-1);
+      parent?.();
+    };
   }
 
   #observe(balances: readonly Balance[]): void {

@@ -46,6 +46,12 @@ export interface CallLedgerDeps {
   balances(scopes: readonly ScopeRef[], now: number): Balance[];
   /** Told about every balance the store returns, and every record this process writes. */
   observe(balances: readonly Balance[]): void;
+  /**
+   * Told, before the store is asked, what a settle of this process will change (`held` leaves, `actual` is
+   * spent on each scope), so getters count it at once; the returned function forgets it once the store has
+   * answered (its balances then include it) or failed (the hold then stays).
+   */
+  settling(scopes: readonly ScopeRef[], held: Nano, actual: Nano): () => void;
   recorded(record: CallRecord): void;
   /** Delivers a crossed threshold to the session (in this process) that owns the scope. */
   warn(scopeId: string, threshold: number, balance: Balance): void;
@@ -239,6 +245,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           params,
           ...(size.injectLimit !== undefined && { injectedLimit: size.injectLimit }),
           startedAt: now,
+          scopes,
           record,
           ...(charges.length > 0 && { charges, chargedTokens }),
         };
@@ -334,7 +341,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         source = "usage";
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        actual = await plan.cost(usage, outcome.responseTier);
+        const cost = plan.cost(usage, outcome.responseTier);
+        // No `await` when the plan prices synchronously (most do): the settle then starts at once.
+        actual = typeof cost === "number" ? cost : await cost;
         break;
       }
       case "cost":
@@ -343,13 +352,15 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         requestId = outcome.requestId;
         actual = outcome.actual;
         break;
-      case "estimated":
+      case "estimated": {
         usage = outcome.usage;
         flags.push(...outcome.flags);
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        actual = Math.min(held, await plan.cost(usage));
+        const cost = plan.cost(usage);
+        actual = Math.min(held, typeof cost === "number" ? cost : await cost);
         break;
+      }
       case "hold":
         flags.push(...outcome.flags);
         responseModel = outcome.responseModel;
@@ -393,6 +404,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     if (requestId !== undefined) record.requestId = requestId;
 
     let result: Awaited<ReturnType<BudgetStore["settle"]>>;
+    // Counted by the getters from here on, so they are exact as soon as the caller has its response.
+    const settled = deps.settling(admission.scopes, held, actual);
+    deps.recorded(record);
     try {
       const refunds = refundsOf(admission, status === "blocked" ? undefined : { actual, usage });
       result = await store.settle({
@@ -403,13 +417,14 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         ...(refunds.length > 0 && { refunds }),
       });
     } catch (cause) {
+      settled();
       // The hold stays in the store and settles at its full amount when its lease ends: the safe side.
       emitCallbackWarning("store", new StoreUnavailableError(store.name, cause));
       return;
     }
-    if (!result.settled) return; // its lease ended first: already charged at the hold, with its own record
     deps.observe(result.balances);
-    deps.recorded(record);
+    settled();
+    if (!result.settled) return; // its lease ended first: already charged at the hold, with its own record
 
     if (status === "settled") runCallback("onCost", deps.callbacks.onCost, record);
     if (actual > held) {

@@ -1,7 +1,7 @@
 import type { Nano } from "../money.js";
 import type { TokenPrice } from "../pricing/types.js";
 import type { RequestFacts, RequestRewrite } from "../rules/types.js";
-import type { RateCharge } from "../stores/types.js";
+import type { RateCharge, ScopeRef } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, PriceSource, ServiceTier, Usage } from "../types.js";
 
 /**
@@ -68,6 +68,8 @@ export interface Admission {
   /** The output limit strict mode injected, when it did. */
   injectedLimit?: number;
   startedAt: number;
+  /** The accounts the hold was taken on, innermost first. */
+  scopes: readonly ScopeRef[];
   record: CallRecord;
   /** The rate windows the call consumed, and the tokens it was charged to them (for refunds on settle). */
   charges?: readonly RateCharge[];
