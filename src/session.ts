@@ -135,12 +135,16 @@ export interface ReadonlySession {
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
  */
+/** How many open root sessions use each store: the last one to close closes it. */
+const openSessions = new WeakMap<BudgetStore, number>();
+
 export class BudgetedSession {
   readonly id: string;
   readonly #options: ResolvedOptions;
   readonly #settings: SessionOptions;
   readonly #store: BudgetStore;
-  readonly #ownsStore: boolean;
+  /** Whether this session counts as a user of its store (a root session; children use their root's). */
+  readonly #usesStore: boolean;
   readonly #catalog: PriceCatalog;
   readonly #clock: () => number;
   readonly #ledger: Ledger;
@@ -157,6 +161,7 @@ export class BudgetedSession {
   static #adopting: BudgetedSession | undefined;
   #tallies = emptyTallies();
   #closed = false;
+  #closedStoreUse = false;
   #readonlyView: ReadonlySession | undefined;
 
   constructor(options: SessionOptions) {
@@ -177,7 +182,8 @@ export class BudgetedSession {
       shared?.store ??
       options.store ??
       memoryStore(options.history?.limit !== undefined ? { historyLimit: options.history.limit } : {});
-    this.#ownsStore = !parent && options.store === undefined;
+    this.#usesStore = !parent;
+    if (this.#usesStore) openSessions.set(this.#store, (openSessions.get(this.#store) ?? 0) + 1);
     this.#clock = shared?.clock ?? options.clock ?? Date.now;
     this.#catalog =
       shared?.catalog ??
@@ -529,8 +535,9 @@ export class BudgetedSession {
   }
 
   /**
-   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle, and close the store if the
-   * session created it (a store you passed in is yours to close). A call still open after that, such as a
+   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle, and close the store when this is
+   * the last open session using it (the store closes only what it opened itself, so a client or database
+   * passed to it stays open, and it opens again if used later). A call still open after that, such as a
    * stream nobody reads, keeps its hold, which settles at its full amount when its lease ends.
    */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
@@ -546,7 +553,14 @@ export class BudgetedSession {
     })();
     await Promise.race([drained, timeout]);
     clearTimeout(timer);
-    if (this.#ownsStore) await this.#store.close?.();
+    if (!this.#usesStore || this.#closedStoreUse) return;
+    this.#closedStoreUse = true;
+    const left = (openSessions.get(this.#store) ?? 1) - 1;
+    if (left > 0) openSessions.set(this.#store, left);
+    else {
+      openSessions.delete(this.#store);
+      await this.#store.close?.();
+    }
   }
 
   /** The accounts this session's calls are held on (budget periods and ancestors will extend this). */

@@ -27,6 +27,7 @@
  * registers every session before using it). Rate windows live in the tree of the reserve that consumes them.
  */
 
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Redis, RedisOptions } from "ioredis";
@@ -79,8 +80,15 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
 
   // The initial connection of a lazily connecting client; afterwards commands fail fast while it is down.
   let connecting: Promise<unknown> | undefined;
+  /** Set while (and after) close() ends this store's own client; cleared when the store is used again. */
+  let closing: Promise<void> | undefined;
   async function ready(): Promise<void> {
-    if (client.status === "wait") {
+    if (closing) {
+      // Used after close(): once the old connection has ended, open it again (a given client stays closed).
+      await closing;
+      closing = undefined;
+    }
+    if (client.status === "wait" || (given === undefined && client.status === "end")) {
       connecting ??= client.connect().finally(() => {
         connecting = undefined;
       });
@@ -341,8 +349,16 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
       await flushIndex();
       // A client the caller passed in is the caller's to close.
       if (given !== undefined) return;
-      if (client.status === "ready") await client.quit();
-      else client.disconnect();
+      closing ??= (async () => {
+        if (client.status === "ready") {
+          // Wait for the socket to end, so that using the store again opens a new one.
+          const ended = once(client, "end");
+          await client.quit().catch(() => client.disconnect());
+          // (quit() may have ended it already: status is a live field.)
+          if ((client.status as string) !== "end") await ended;
+        } else client.disconnect();
+      })();
+      await closing;
     },
   };
 }

@@ -1,4 +1,6 @@
+import { statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { expected } from "../expected.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import { crossedThresholds } from "../ledger/warnings.js";
@@ -123,28 +125,59 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw expected("busyTimeoutMs", "an integer >= 0 (milliseconds)", busyTimeoutMs);
   }
-  const db = connect(database ?? open(path as string));
-  db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  migrate(db);
-  const ledger = createSqlLedger(db, historyLimit);
+  if (database === undefined) checkDirectory(path as string);
+  function start() {
+    const db = connect(database ?? open(path as string));
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    migrate(db);
+    return { db, ledger: createSqlLedger(db, historyLimit) };
+  }
+  // Opened now, so a bad file fails at creation; opened again if the store is used after close().
+  let opened: ReturnType<typeof start> | undefined = start();
+  const use = () => {
+    opened ??= start();
+    return opened;
+  };
+  const write = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
+    const { db, ledger } = use();
+    return db.immediate(() => fn(ledger));
+  };
 
   return {
     name: "sqlite",
-    reserve: async (request) => db.immediate(() => ledger.reserve(request)),
-    settle: async (request) => db.immediate(() => ledger.settle(request)),
-    read: async (request) => db.immediate(() => ledger.read(request)),
-    update: async (request) => db.immediate(() => ledger.update(request)),
-    record: async (record) => db.immediate(() => ledger.append(record)),
-    register: async (scopes) => db.immediate(() => ledger.register(scopes)),
-    scopes: async () => ledger.scopes(),
-    history: async (query) => ledger.history(query),
+    reserve: (request) => write((ledger) => ledger.reserve(request)),
+    settle: (request) => write((ledger) => ledger.settle(request)),
+    read: (request) => write((ledger) => ledger.read(request)),
+    update: (request) => write((ledger) => ledger.update(request)),
+    record: (record) => write((ledger) => ledger.append(record)),
+    register: (scopes) => write((ledger) => ledger.register(scopes)),
+    scopes: async () => use().ledger.scopes(),
+    history: async (query) => use().ledger.history(query),
     close: async () => {
       // A database the caller passed in is the caller's to close.
-      if (database === undefined) db.close();
+      if (database === undefined && opened) {
+        opened.db.close();
+        opened = undefined;
+      }
     },
   };
+}
+
+/** A path in a directory that does not exist fails here, naming the path, instead of deep in the driver. */
+function checkDirectory(path: string): void {
+  if (path === ":memory:" || path.startsWith("file:")) return;
+  const directory = dirname(resolve(path));
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw expected("path", `a file in an existing directory (\`${directory}\` does not exist)`, path);
+  }
 }
 
 interface Connection {
