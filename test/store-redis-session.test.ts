@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BudgetedSession, memoryStore } from "../src/index.js";
+import { BudgetedSession, memoryStore, StoreUnavailableError } from "../src/index.js";
 import { redisStore } from "../src/stores/redis.js";
 import { freePort, type RedisServer, redisAvailable, startRedis } from "./fixtures/redis-server.js";
 import { openaiClient, sharedFakeProviders, user } from "./helpers.js";
@@ -47,6 +47,48 @@ if (redisAvailable("test/store-redis-session.test.ts")) {
         await store.close?.();
       }
       expect(expectations[1]).toEqual(expectations[0]);
+    });
+  });
+
+  describe("Redis store errors", () => {
+    it("a Redis that is down: StoreUnavailableError names the store, host:port and the cause in words, never the password", async () => {
+      const port = await freePort();
+      const store = redisStore({
+        url: `redis://agent:hunter2-secret@127.0.0.1:${port}/0`,
+        prefix: `down${run()}`,
+      });
+      const session = new BudgetedSession({ budgetUsd: 1, id: `down-${run()}`, store });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const error = await session
+          .guard({ provider: "minimax", model: "video-01", estimateUsd: 0.1 }, (settle) => settle(0.1))
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        const message = (error as Error).message;
+        expect(message).toContain("The redis store failed");
+        expect(message).toContain(`127.0.0.1:${port}`);
+        expect(message).toMatch(/connection refused|not connected/);
+        expect(message).not.toMatch(/hunter2|Stream isn't writeable|enableOfflineQueue/);
+      }
+      await session.close();
+    });
+
+    it("a URL that is not redis:// or rediss:// fails at creation with a TypeError naming `url`, password hidden", () => {
+      for (const url of [
+        "redsi://127.0.0.1:6379",
+        "http://u:hunter2@127.0.0.1",
+        "127.0.0.1:6379",
+        "redis//x",
+      ]) {
+        expect(() => redisStore({ url })).toThrow(TypeError);
+        expect(() => redisStore({ url })).toThrow(
+          /^Expected `url` to be a redis:\/\/ or rediss:\/\/ URL, got/,
+        );
+        try {
+          redisStore({ url });
+        } catch (error) {
+          expect((error as Error).message).not.toContain("hunter2");
+        }
+      }
     });
   });
 }

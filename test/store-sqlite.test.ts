@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,44 @@ describe("the SQLite store", () => {
     );
   });
 
+  it("a path it cannot open fails at creation with a TypeError naming `path` and the file", () => {
+    const missing = join(dir, "no-such-directory", "budgets.db");
+    expect(() => sqliteStore({ path: missing })).toThrow(
+      new TypeError(
+        `Expected \`path\` to be a file in an existing directory (\`${join(dir, "no-such-directory")}\` does not ` +
+          `exist), got \`${JSON.stringify(missing)}\` (string)`,
+      ),
+    );
+    // A directory, and a file that is not a database: the driver's words, with the path.
+    expect(() => sqliteStore({ path: dir })).toThrow(TypeError);
+    expect(() => sqliteStore({ path: dir })).toThrow(
+      `Expected \`path\` to be a SQLite database file that can be opened, got ${JSON.stringify(dir)}`,
+    );
+    const notDatabase = join(dir, "notes.txt");
+    writeFileSync(notDatabase, "these are not the budgets you are looking for, ".repeat(100));
+    expect(() => sqliteStore({ path: notDatabase })).toThrow(
+      /^Expected `path` to be a SQLite database file that can be opened, got ".*notes\.txt": .*not a database/,
+    );
+  });
+
+  it("a failure while in use names the file and SQLite's reason", async () => {
+    const path = join(dir, "locked.db");
+    const store = sqliteStore({ path, busyTimeoutMs: 0 });
+    const other = sqliteStore({ path });
+    const scope = { id: "locked", key: "locked", limit: 10, thresholds: [] };
+    await other.read({ scopes: [scope], now: T0 });
+    // Another connection holds the write lock: this store's transition fails at once, saying where and why.
+    const lock = rawDatabase(path);
+    lock.exec("BEGIN IMMEDIATE");
+    await expect(store.read({ scopes: [scope], now: T0 })).rejects.toThrow(
+      `SQLite file \`${path}\`: database is locked`,
+    );
+    lock.exec("ROLLBACK");
+    lock.close();
+    await store.close?.();
+    await other.close?.();
+  });
+
   it("ships as spendguard/sqlite, for import and require", () => {
     if (!existsSync(`${root}dist/sqlite.js`)) execFileSync("npx", ["tsup"], { cwd: root, stdio: "ignore" });
     const path = join(dir, "dist.db");
@@ -173,4 +211,20 @@ describe("the SQLite store", () => {
 /** node:sqlite (Node 22+, where the store prefers it) prints an ExperimentalWarning when it loads. */
 function withoutSqliteWarning(stderr: string): string {
   return stderr.replace(/^.*(ExperimentalWarning: SQLite|--trace-warnings).*\n/gm, "");
+}
+
+/** A second connection of its own, through the driver this Node has (node:sqlite on 22, else better-sqlite3). */
+function rawDatabase(path: string): { exec(sql: string): void; close(): void } {
+  const require = createRequire(import.meta.url);
+  try {
+    const { DatabaseSync } = require("node:sqlite") as { DatabaseSync: new (path: string) => SqliteDatabase };
+    return wrap(new DatabaseSync(path));
+  } catch {
+    const Database = require("better-sqlite3") as new (path: string) => SqliteDatabase;
+    return wrap(new Database(path));
+  }
+}
+
+function wrap(db: SqliteDatabase): { exec(sql: string): void; close(): void } {
+  return { exec: (sql) => void db.exec(sql), close: () => void db.close() };
 }

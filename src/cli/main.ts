@@ -50,7 +50,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const flags = values as Flags & { store?: string };
     const now = (io.now ?? Date.now)();
     const needsStore = ["status", "history", "report", "budget", "panic", "dashboard"].includes(command);
-    if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE);
+    const writes = command === "budget" || command === "panic";
+    if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE, { create: writes });
     switch (command) {
       case "status":
         await status(store as BudgetStore, args[0], flags, print, now);

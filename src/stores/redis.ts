@@ -58,6 +58,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
   if (given === undefined && (typeof url !== "string" || url === "")) {
     throw expected("url", "a redis:// URL (or pass `client`, an ioredis client)", url);
   }
+  if (given === undefined) checkUrl(url as string);
   if (given !== undefined && (typeof given !== "object" || given === null || !("defineCommand" in given))) {
     throw expected("client", "an ioredis client", given);
   }
@@ -69,6 +70,27 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
   }
   const client = given ?? createClient(url as string);
   const scripts = defineScripts(client);
+  const where = `${client.options.host ?? "127.0.0.1"}:${client.options.port ?? 6379}`;
+  // The latest connection error of this store's own client, which says why commands fail while it is down.
+  let connectionError: Error | undefined;
+  if (given === undefined) {
+    client.on("error", (error: Error) => {
+      connectionError = error;
+    });
+    client.on("ready", () => {
+      connectionError = undefined;
+    });
+  }
+  /** A failure as the caller should read it: where Redis was expected, and why it could not answer. */
+  function failure(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    // Errors of the scripts themselves (a hold id reused, a scope filed under another tree) say enough.
+    if (error instanceof Error && error.name === "ReplyError" && !CONNECTION_REPLY.test(message))
+      return error;
+    if (error instanceof Error && !isConnectionFailure(error) && client.status === "ready") return error;
+    const reason = inWords(connectionError ?? error);
+    return new Error(`Redis at ${where} did not answer: ${reason}`, { cause: error });
+  }
   const cap = String(historyLimit);
   const global = {
     roots: `{${prefix}}:roots`,
@@ -170,7 +192,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     return balances.map(toBalance);
   }
 
-  return {
+  const store: BudgetStore = {
     name: "redis",
 
     async reserve(request) {
@@ -361,6 +383,63 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
       await closing;
     },
   };
+  for (const method of [
+    "reserve",
+    "settle",
+    "read",
+    "update",
+    "record",
+    "register",
+    "scopes",
+    "history",
+  ] as const) {
+    const run = store[method] as (...args: unknown[]) => Promise<unknown>;
+    (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      run(...args).catch((error: unknown) => {
+        throw failure(error);
+      });
+  }
+  return store;
+}
+
+/** Replies that mean Redis cannot serve anyone right now, not that a script refused something. */
+const CONNECTION_REPLY = /^(NOAUTH|WRONGPASS|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOPERM)/;
+
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === "string" ||
+    /Connection is closed|Stream isn't writeable|connect|Reached the max retries|timed? ?out/i.test(
+      error.message,
+    )
+  );
+}
+
+/** Why a connection failed, in words (never with the URL: it may hold a password). */
+function inWords(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ECONNREFUSED") return "connection refused (nothing listens there, or Redis is down)";
+  if (code === "ETIMEDOUT" || /timed? ?out/i.test(message)) return "connection timed out";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === "ECONNRESET") return "connection reset by the server";
+  if (/^(NOAUTH|WRONGPASS)/.test(message)) return "authentication failed (check the password or user)";
+  if (/Connection is closed|Stream isn't writeable/.test(message))
+    return "not connected (Redis is down or unreachable)";
+  return message;
+}
+
+/** A bad URL fails at creation, naming the option; the password never appears in the message. */
+function checkUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw expected("url", "a redis:// or rediss:// URL", url.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@"));
+  }
 }
 
 /** How long records wait to be added to the global history list, so that one command adds many. */
@@ -453,7 +532,7 @@ function createClient(url: string): Redis {
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
-  // Errors reach the caller as rejected commands; without a listener ioredis would also log each one.
-  client.on("error", () => undefined);
+  // Errors reach the caller as rejected commands (the store keeps the latest, see failure()); without a
+  // listener ioredis would also log each one.
   return client;
 }

@@ -134,15 +134,39 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
     migrate(db);
     return { db, ledger: createSqlLedger(db, historyLimit) };
   }
-  // Opened now, so a bad file fails at creation; opened again if the store is used after close().
-  let opened: ReturnType<typeof start> | undefined = start();
+  const where = database === undefined ? `SQLite file \`${resolve(path as string)}\`` : "SQLite database";
+  /** A driver error as the caller should read it: which file, and what SQLite said. */
+  const failure = (error: unknown): unknown =>
+    isDriverError(error) ? new Error(`${where}: ${error.message}`, { cause: error }) : error;
+  // Opened now, so a bad file fails at creation (naming the path); opened again if used after close().
+  let opened: ReturnType<typeof start> | undefined;
+  try {
+    opened = start();
+  } catch (error) {
+    if (database !== undefined || !isDriverError(error)) throw error;
+    throw new TypeError(
+      `Expected \`path\` to be a SQLite database file that can be opened, got ${JSON.stringify(path)}: ${error.message}`,
+      { cause: error },
+    );
+  }
   const use = () => {
     opened ??= start();
     return opened;
   };
   const write = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
-    const { db, ledger } = use();
-    return db.immediate(() => fn(ledger));
+    try {
+      const { db, ledger } = use();
+      return db.immediate(() => fn(ledger));
+    } catch (error) {
+      throw failure(error);
+    }
+  };
+  const query = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
+    try {
+      return fn(use().ledger);
+    } catch (error) {
+      throw failure(error);
+    }
   };
 
   return {
@@ -153,8 +177,8 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
     update: (request) => write((ledger) => ledger.update(request)),
     record: (record) => write((ledger) => ledger.append(record)),
     register: (scopes) => write((ledger) => ledger.register(scopes)),
-    scopes: async () => use().ledger.scopes(),
-    history: async (query) => use().ledger.history(query),
+    scopes: () => query((ledger) => ledger.scopes()),
+    history: (request) => query((ledger) => ledger.history(request)),
     close: async () => {
       // A database the caller passed in is the caller's to close.
       if (database === undefined && opened) {
@@ -163,6 +187,12 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
       }
     },
   };
+}
+
+/** An error of better-sqlite3 (`SqliteError`, code `SQLITE_*`) or node:sqlite (`ERR_SQLITE_ERROR`). */
+function isDriverError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof Error && typeof code === "string" && code.includes("SQLITE");
 }
 
 /** A path in a directory that does not exist fails here, naming the path, instead of deep in the driver. */
