@@ -100,6 +100,28 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX history_scopes_by_seq ON history_scopes (seq);
   `,
+  // 2: a commit costs about one page write per b-tree it touches, so a transition touches as few as it can:
+  // no index on the holds (the sweep scans them: they are the calls in flight) nor on history's filters (a
+  // filtered read scans newest first), and history without AUTOINCREMENT (its sequence table was one more).
+  `
+  DROP INDEX holds_by_expiry;
+  DROP INDEX history_by_status;
+  DROP INDEX history_by_model;
+  DROP INDEX history_by_resolved_model;
+  DROP INDEX history_scopes_by_seq;
+  CREATE TABLE history_v2 (
+    seq INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    status TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resolved_model TEXT,
+    record TEXT NOT NULL -- JSON CallRecord
+  );
+  INSERT INTO history_v2 (seq, time, status, model, resolved_model, record)
+    SELECT seq, time, status, model, resolved_model, record FROM history;
+  DROP TABLE history;
+  ALTER TABLE history_v2 RENAME TO history;
+  `,
 ];
 
 /**
@@ -153,16 +175,55 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
     opened ??= start();
     return opened;
   };
-  const write = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
+  type Ledger = ReturnType<typeof start>["ledger"];
+  interface Pending {
+    fn: (ledger: Ledger) => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  // Group commit: every transition asked for in one event-loop turn runs in one `BEGIN IMMEDIATE`
+  // transaction, each in a savepoint of its own (a transition that throws leaves no trace, as before).
+  let pending: Pending[] = [];
+  function commit(): void {
+    const batch = pending;
+    if (batch.length === 0) return;
+    pending = [];
+    let outcomes: { ok: boolean; value: unknown }[];
     try {
       const { db, ledger } = use();
-      return db.immediate(() => fn(ledger));
+      outcomes = db.batch(batch.map((item) => () => item.fn(ledger)));
     } catch (error) {
-      throw failure(error);
+      for (const item of batch) item.reject(failure(error));
+      return;
     }
-  };
+    outcomes.forEach((outcome, index) => {
+      const item = batch[index] as Pending;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(failure(outcome.value));
+    });
+  }
+  // The batch commits a few microtasks after its first transition, before any I/O or timer of this turn, so
+  // that flows resumed by the previous commit (each a few `await`s deep) join it.
+  let hops = 0;
+  function tick(): void {
+    if (++hops < COMMIT_HOPS) queueMicrotask(tick);
+    else {
+      hops = 0;
+      commit();
+    }
+  }
+  const write = <T>(fn: (ledger: Ledger) => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (pending.length === 0) queueMicrotask(tick);
+      pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    });
   const query = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
     try {
+      // Reads see every transition asked for before them.
+      if (pending.length > 0) {
+        hops = 0;
+        commit();
+      }
       return fn(use().ledger);
     } catch (error) {
       throw failure(error);
@@ -195,6 +256,9 @@ function isDriverError(error: unknown): error is Error {
   return error instanceof Error && typeof code === "string" && code.includes("SQLITE");
 }
 
+/** Microtasks a group commit waits for more transitions (see `tick`). */
+const COMMIT_HOPS = 8;
+
 /** A path in a directory that does not exist fails here, naming the path, instead of deep in the driver. */
 function checkDirectory(path: string): void {
   if (path === ":memory:" || path.startsWith("file:")) return;
@@ -215,6 +279,11 @@ interface Connection {
   prepare(sql: string): SqliteStatement;
   /** Runs `fn` in one `BEGIN IMMEDIATE` transaction; a throw rolls it back. */
   immediate<T>(fn: () => T): T;
+  /**
+   * Runs each function in a savepoint of one `BEGIN IMMEDIATE` transaction: one that throws is rolled back
+   * alone and reported as `{ ok: false, value: error }`. Throws (after a rollback) when the transaction fails.
+   */
+  batch(fns: readonly (() => unknown)[]): { ok: boolean; value: unknown }[];
   close(): void;
 }
 
@@ -248,6 +317,41 @@ function loadNodeSqlite(
 }
 
 function connect(db: SqliteDatabase): Connection {
+  const statement = (sql: string) => {
+    let prepared: SqliteStatement | undefined;
+    return () => {
+      prepared ??= db.prepare(sql);
+      prepared.run();
+    };
+  };
+  const begin = statement("BEGIN IMMEDIATE");
+  const commit = statement("COMMIT");
+  const rollback = statement("ROLLBACK");
+  const savepoint = statement("SAVEPOINT transition");
+  const release = statement("RELEASE transition");
+  const undo = statement("ROLLBACK TO transition");
+  function batch(fns: readonly (() => unknown)[]): { ok: boolean; value: unknown }[] {
+    begin();
+    try {
+      const outcomes = fns.map((fn) => {
+        savepoint();
+        try {
+          const value = fn();
+          release();
+          return { ok: true, value };
+        } catch (error) {
+          undo();
+          release();
+          return { ok: false, value: error };
+        }
+      });
+      commit();
+      return outcomes;
+    } catch (error) {
+      rollback();
+      throw error;
+    }
+  }
   if (typeof db.transaction === "function") {
     // better-sqlite3: its transaction helper issues BEGIN IMMEDIATE through `.immediate`.
     const transaction = (db.transaction as (fn: (body: () => unknown) => unknown) => unknown)(
@@ -257,6 +361,7 @@ function connect(db: SqliteDatabase): Connection {
       exec: (sql) => void db.exec(sql),
       prepare: (sql) => db.prepare(sql),
       immediate: <T>(fn: () => T) => transaction.immediate(fn) as T,
+      batch,
       close: () => void db.close(),
     };
   }
@@ -274,6 +379,7 @@ function connect(db: SqliteDatabase): Connection {
         throw error;
       }
     },
+    batch,
     close: () => void db.close(),
   };
 }
@@ -361,6 +467,7 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
     ),
   };
   const historyQueries = new Map<string, SqliteStatement>();
+  const trimEvery = Math.max(1, Math.floor((historyLimit ?? 0) / 10));
 
   function append(record: CallRecord): void {
     const { lastInsertRowid } = sql.append.run(
@@ -372,7 +479,8 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
     );
     const seq = Number(lastInsertRowid);
     for (const scopeId of record.scopeIds) sql.appendScope.run(scopeId, seq);
-    if (historyLimit !== undefined && seq > historyLimit) {
+    // Old records go in bulk, every tenth of the limit (reads never see more than the limit, see history()).
+    if (historyLimit !== undefined && seq > historyLimit && seq % trimEvery === 0) {
       sql.trim.run(seq - historyLimit);
       sql.trimScopes.run(seq - historyLimit);
     }
@@ -607,6 +715,10 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
         order = "s.seq";
         where.push("s.scope_id = ?");
         params.push(query.sessionId);
+      }
+      if (historyLimit !== undefined) {
+        // Records past the limit that the next bulk trim will remove.
+        where.push(`h.seq > (SELECT coalesce(max(seq), 0) FROM history) - ${historyLimit}`);
       }
       if (query.before !== undefined) {
         where.push("h.time < ?");
