@@ -14,6 +14,11 @@
  *   {<p>}:scopes / {<p>}:created        hash    scope id -> registered ScopeInfo (JSON) / first createdAt
  *   {<p>}:history                       list    every record, newest first, capped: history() without sessionId
  *
+ * Transitions: the reserves and settles this process asks for in one event-loop turn go to Redis in one call
+ * of the transitions script per tree (batch.lua runs reserve.lua's and settle.lua's function for each, each as
+ * if alone); a settle's hold stays in Redis until its call lands. Other commands send queued transitions
+ * first, so Redis sees everything in the order it was asked for.
+ *
  * History: each scope id's list is appended in the same script as the transition (exact for
  * `history({ sessionId })`). The global list lives in another slot, so it is appended by a second command
  * after the script, batched (a few milliseconds later, one command for many records; at once before this
@@ -167,6 +172,53 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     if (records.length > 0) await scripts.index(global.history, cap, ...records).catch(() => undefined);
   }
 
+  // The reserves and settles asked for in one event-loop turn go to Redis together: one script call per
+  // budget tree (batch.lua), each transition applied as if alone. Other commands send them first, so that
+  // every command still runs in the order it was asked for.
+  interface Queued {
+    kind: "r" | "s";
+    args: string[];
+    resolve: (reply: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  let queued = new Map<string, Queued[]>();
+  let hops = 0;
+  function tick(): void {
+    if (++hops < BATCH_HOPS) queueMicrotask(tick);
+    else {
+      hops = 0;
+      sendQueued();
+    }
+  }
+  function sendQueued(): void {
+    if (queued.size === 0) return;
+    const batches = queued;
+    queued = new Map();
+    for (const [root, batch] of batches) {
+      const args = batch.flatMap((item) => [item.kind, String(item.args.length), ...item.args]);
+      scripts.transitions(`${tree(root)}:expiries`, tree(root), ...args).then(
+        (replies) => {
+          (replies as unknown[]).forEach((reply, index) => {
+            const item = batch[index] as Queued;
+            if (Array.isArray(reply) && reply[0] === "error") item.reject(new Error(String(reply[1])));
+            else item.resolve(reply);
+          });
+        },
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      );
+    }
+  }
+  function transition(root: string, kind: "r" | "s", args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (queued.size === 0) queueMicrotask(tick);
+      const batch = queued.get(root);
+      if (batch) batch.push({ kind, args, resolve, reject });
+      else queued.set(root, [{ kind, args, resolve, reject }]);
+    });
+  }
+
   const charges = (list: readonly RateCharge[] | undefined) =>
     (list ?? []).flatMap((charge) => [
       charge.key,
@@ -202,9 +254,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         request.scopes.map((scope) => scope.id),
         root,
       );
-      const [ok, reason, refusedBy, retryAfterMs, balances, appended] = (await scripts.reserve(
-        `${tree(root)}:expiries`,
-        tree(root),
+      const [ok, reason, refusedBy, retryAfterMs, balances, appended] = (await transition(root, "r", [
         String(request.now),
         String(request.expiresAt),
         request.holdId,
@@ -215,7 +265,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         JSON.stringify(request.record.scopeIds),
         JSON.stringify(expiredRecord(request.record, request.amount)),
         ...charges(request.limits),
-      )) as [number, ReserveFailure["reason"], string, number, RawBalance[], string[]];
+      ])) as [number, ReserveFailure["reason"], string, number, RawBalance[], string[]];
       index(appended);
       if (ok === 1) return { ok: true, balances: balances.map(toBalance) };
       return {
@@ -230,9 +280,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     async settle(request) {
       const root = rootOf(request.record.scopeIds);
       await ready();
-      const [settled, held, balances, warnings, appended] = (await scripts.settle(
-        `${tree(root)}:expiries`,
-        tree(root),
+      const [settled, held, balances, warnings, appended] = (await transition(root, "s", [
         String(request.now),
         request.holdId,
         String(request.actual),
@@ -240,7 +288,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         JSON.stringify(request.record),
         JSON.stringify(request.record.scopeIds),
         ...charges(request.refunds),
-      )) as [number, string, RawBalance[], [string, string, string][], string[]];
+      ])) as [number, string, RawBalance[], [string, string, string][], string[]];
       index(appended);
       const result: SettleResult = {
         settled: settled === 1,
@@ -368,6 +416,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     },
 
     async close() {
+      sendQueued();
       await flushIndex();
       // A client the caller passed in is the caller's to close.
       if (given !== undefined) return;
@@ -394,10 +443,14 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     "history",
   ] as const) {
     const run = store[method] as (...args: unknown[]) => Promise<unknown>;
-    (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      run(...args).catch((error: unknown) => {
+    const inOrder = method !== "reserve" && method !== "settle";
+    (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      // Transitions asked for earlier go first (see sendQueued).
+      if (inOrder) sendQueued();
+      return run(...args).catch((error: unknown) => {
         throw failure(error);
       });
+    };
   }
   return store;
 }
@@ -442,6 +495,9 @@ function checkUrl(url: string): void {
   }
 }
 
+/** Microtasks a batch of transitions waits for more (flows resumed by the previous reply, a few awaits deep). */
+const BATCH_HOPS = 8;
+
 /** How long records wait to be added to the global history list, so that one command adds many. */
 const INDEX_DELAY_MS = 5;
 
@@ -464,8 +520,7 @@ function rootOf(ids: readonly string[]): string {
 type Script = (...args: string[]) => Promise<unknown>;
 
 interface Scripts {
-  reserve: Script;
-  settle: Script;
+  transitions: Script;
   read: Script;
   update: Script;
   record: Script;
@@ -474,10 +529,12 @@ interface Scripts {
   index: Script;
 }
 
-/** Scripts that work on one tree get ledger.lua in front; the number is how many KEYS each takes. */
+/**
+ * Scripts that work on one tree get ledger.lua in front (transitions: also reserve.lua and settle.lua, the
+ * functions batch.lua calls); the number is how many KEYS each takes.
+ */
 const SCRIPTS: Record<keyof Scripts, { keys: number; tree: boolean }> = {
-  reserve: { keys: 1, tree: true },
-  settle: { keys: 1, tree: true },
+  transitions: { keys: 1, tree: true },
   read: { keys: 1, tree: true },
   update: { keys: 1, tree: true },
   record: { keys: 1, tree: true },
@@ -498,7 +555,9 @@ function loadSources(): Record<keyof Scripts, string> {
   const ledger = read("ledger");
   const loaded = {} as Record<keyof Scripts, string>;
   for (const [name, { tree }] of Object.entries(SCRIPTS) as [keyof Scripts, { tree: boolean }][]) {
-    loaded[name] = tree ? `${ledger}\n${read(name)}` : read(name);
+    if (name === "transitions")
+      loaded[name] = [ledger, read("reserve"), read("settle"), read("batch")].join("\n");
+    else loaded[name] = tree ? `${ledger}\n${read(name)}` : read(name);
   }
   sources = loaded;
   return loaded;
