@@ -186,6 +186,15 @@ if (redisAvailable("test/examples.test.ts (Redis example)")) {
       }
     });
 
+    it("shared-budget-redis.ts with Redis down: every call refused (fail closed), and every process exits", async () => {
+      const result = await runExample("shared-budget-redis.ts", [], {
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      });
+      expect(result.stdout.match(/^worker \d: 0 calls made, 0 refused$/gm)).toHaveLength(3);
+      expect(result.stderr).toContain("did not answer: connection refused");
+      expect(result.exitMs).toBeLessThan(5000);
+    });
+
     it("shared-budget-redis.ts: three processes on one Redis budget never overspend it", async () => {
       const result = await runExample("shared-budget-redis.ts", [], { REDIS_URL: server.url });
       expect(result.stderr).toBe("");
