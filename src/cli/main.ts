@@ -50,7 +50,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const flags = values as Flags & { store?: string };
     const now = (io.now ?? Date.now)();
     const needsStore = ["status", "history", "report", "budget", "panic", "dashboard"].includes(command);
-    const writes = command === "budget" || command === "panic";
+    // The dashboard can turn panic on, so it may open a new file like `budget` and `panic`.
+    const writes = command === "budget" || command === "panic" || command === "dashboard";
     if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE, { create: writes });
     switch (command) {
       case "status":
