@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BudgetExceededError, BudgetedSession, memoryStore } from "../src/index.js";
+import { boundCost } from "../src/ledger/amounts.js";
 import { MAX_NANO, nanoToUsd } from "../src/money.js";
 import { redisStore } from "../src/stores/redis.js";
 import { sqliteStore } from "../src/stores/sqlite.js";
@@ -117,5 +118,22 @@ describe("a cost that is not a finite number >= 0 never reaches the store", () =
     }
     expect(session.getTotalSpent()).toBeCloseTo(0.3, 9);
     await session.close();
+  });
+});
+
+describe("boundCost: the one check before any store", () => {
+  it("rejects what is not a finite number >= 0, bounds what is above MAX_NANO, rounds the rest", () => {
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY, "12", undefined]) {
+      const result = boundCost(bad);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.why).toMatch(
+        /^Expected a cost that is a finite number >= 0 \(nano-USD\), got/,
+      );
+    }
+    expect(boundCost(MAX_NANO)).toEqual({ ok: true, actual: MAX_NANO });
+    expect(boundCost(MAX_NANO + 2)).toEqual({ ok: true, actual: MAX_NANO, flag: "cost_overflow" });
+    expect(boundCost(1e19)).toEqual({ ok: true, actual: MAX_NANO, flag: "cost_overflow" });
+    expect(boundCost(0)).toEqual({ ok: true, actual: 0 });
+    expect(boundCost(12.6)).toEqual({ ok: true, actual: 13 });
   });
 });
