@@ -17,7 +17,8 @@
  * Transitions: the reserves and settles this process asks for in one event-loop turn go to Redis in one call
  * of the transitions script per tree (batch.lua runs reserve.lua's and settle.lua's function for each, each as
  * if alone); a settle's hold stays in Redis until its call lands. Other commands send queued transitions
- * first, so Redis sees everything in the order it was asked for.
+ * first, so a command never overtakes a transition queued before it (calls made concurrently, without
+ * awaiting each other, have no order to keep).
  *
  * History: each scope id's list is appended in the same script as the transition (exact for
  * `history({ sessionId })`). The global list lives in another slot, so it is appended by a second command

@@ -196,6 +196,26 @@ export function storeConformanceCases(
     ]);
   });
 
+  test("transitions asked for at once apply each as if alone: one that fails changes nothing, the others land", async (t) => {
+    const only = t.scope("only", 10 * USD);
+    await t.register(only);
+    assert.equal((await t.reserve("dup", 1 * USD, [only])).ok, true);
+    // Concurrent, so in no particular order: the duplicate fails whatever comes first, c never fits.
+    const outcomes = await Promise.allSettled([
+      t.reserve("a", 2 * USD, [only]),
+      t.reserve("dup", 4 * USD, [only]),
+      t.reserve("b", 3 * USD, [only]),
+      t.reserve("c", 8 * USD, [only]),
+    ]);
+    assert.equal(outcomes[0].status === "fulfilled" && outcomes[0].value.ok, true);
+    assert.equal(outcomes[1].status, "rejected", "a second hold under an id already held was accepted");
+    assert.equal(outcomes[2].status === "fulfilled" && outcomes[2].value.ok, true);
+    assert.equal(outcomes[3].status === "fulfilled" && outcomes[3].value.ok, false);
+    assert.deepEqual(await t.read(only), [balance(only, 0, 6 * USD)]);
+    assert.equal((await t.settle("dup", 1 * USD, [only])).held, 1 * USD);
+    assert.deepEqual(await t.read(only), [balance(only, 1 * USD, 5 * USD)]);
+  });
+
   test("settle reports each threshold it crossed once per account, ascending, until update({ reset })", async (t) => {
     const child = t.scope("child", 100 * USD, [30, 80, 95]);
     const parent = t.scope("parent", 1000 * USD, [10, 50]);
