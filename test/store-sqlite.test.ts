@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +179,39 @@ describe("the SQLite store", () => {
     lock.close();
     await store.close?.();
     await other.close?.();
+  });
+
+  it("migrates a schema 1 file in use: history, balances and holds survive, and new records come after", async () => {
+    const path = join(dir, "schema-1.db");
+    const old = rawDatabase(path);
+    old.exec(readFileSync(join(root, "test/fixtures/sqlite-schema-v1.sql"), "utf8"));
+    const record = (id: string, status: string) =>
+      JSON.stringify({ id, time: T0, sessionId: "v1", scopeIds: ["v1"], status, model: "gpt-4o", flags: [] });
+    old.exec(`
+      INSERT INTO accounts VALUES ('v1', 'v1', 3000, 500, '[]');
+      INSERT INTO holds VALUES ('held', 500, ${T0 + LEASE_MS}, '[{"id":"v1","key":"v1","limit":10000,"thresholds":[]}]', '${record("held", "settled")}');
+      INSERT INTO history (time, status, model, resolved_model, record) VALUES (${T0}, 'settled', 'gpt-4o', NULL, '${record("first", "settled")}');
+      INSERT INTO history (time, status, model, resolved_model, record) VALUES (${T0 + 1}, 'blocked', 'gpt-4o', NULL, '${record("second", "blocked")}');
+      INSERT INTO history_scopes VALUES ('v1', 1), ('v1', 2);
+      PRAGMA user_version = 1;
+    `);
+    old.close();
+    const store = sqliteStore({ path, historyLimit: 100 });
+    const scope = { id: "v1", key: "v1", limit: 10_000, thresholds: [] };
+    expect(await store.read({ scopes: [scope], now: T0 })).toEqual([
+      { key: "v1", id: "v1", limit: 10_000, spent: 3000, held: 500, flags: {} },
+    ]);
+    expect((await store.history({ sessionId: "v1" })).map((r) => r.id)).toEqual(["second", "first"]);
+    expect((await store.history({ status: "blocked" })).map((r) => r.id)).toEqual(["second"]);
+    const settled = await store.settle({
+      holdId: "held",
+      actual: 400,
+      now: T0 + 5,
+      record: JSON.parse(record("held", "settled")),
+    });
+    expect(settled.balances[0]).toMatchObject({ spent: 3400, held: 0 });
+    expect((await store.history({ sessionId: "v1", limit: 1 })).map((r) => r.id)).toEqual(["held"]);
+    await store.close?.();
   });
 
   it("ships as spendguard/sqlite, for import and require", () => {
