@@ -87,9 +87,10 @@ local function apply(scopes, amount, actual, warnings)
     local override, flags = settings(scope.id)
     local limit = override or scope.limit
     local key = account_key(scope.key)
-    local held = redis.call('HINCRBY', key, 'held', int(-amount))
-    local spent = math.min((tonumber(redis.call('HGET', key, 'spent')) or 0) + actual, MAX)
-    redis.call('HSET', key, 'spent', int(spent))
+    local values = redis.call('HMGET', key, 'spent', 'held')
+    local spent = math.min((tonumber(values[1]) or 0) + actual, MAX)
+    local held = (tonumber(values[2]) or 0) - amount
+    redis.call('HSET', key, 'spent', int(spent), 'held', int(held))
     -- A lease-expiry sweep passes no list: thresholds stay unmarked, so the next settle reports them.
     if warnings then cross(scope, spent, limit, warnings) end
     balances[i] = balance_of(scope.key, scope.id, limit, spent, held, flags)
@@ -100,15 +101,18 @@ end
 -- Appends a record (JSON) to the history of each scope id it was held on, newest first, capped.
 local function push(record, ids, cap, appended)
   for _, id in ipairs(ids) do
-    redis.call('LPUSH', history_key(id), record)
-    redis.call('LTRIM', history_key(id), 0, cap - 1)
+    if redis.call('LPUSH', history_key(id), record) > cap then redis.call('LTRIM', history_key(id), 0, cap - 1) end
   end
   appended[#appended + 1] = record
 end
 
 -- Settles the holds whose lease has ended at their full amount (the provider may have billed them), with
 -- the record written at reserve time for that case.
+local swept_until = nil
 local function sweep(now, cap, appended)
+  -- One sweep per script call and time: the transitions of a batch share it.
+  if swept_until and tonumber(now) <= swept_until then return end
+  swept_until = tonumber(now)
   for _, hold_id in ipairs(redis.call('ZRANGEBYSCORE', expiries_key, '-inf', now)) do
     local hold = redis.call('HMGET', hold_key(hold_id), 'amount', 'scopes', 'ids', 'expired')
     if hold[1] then
