@@ -2,8 +2,8 @@
 // reserve + settle pairs per second through the built stores, one budget, a realistic record per call:
 //   memory; SQLite (a file, WAL, synchronous=NORMAL), sequential and 64 concurrent flows; Redis (a
 //   redis-server of its own on a free port, skipped without the binary), sequential and 64 concurrent flows
-//   sharing the store's one connection, next to the machine's PING round trip. Median of 3 rounds after a
-//   warm-up round.
+//   sharing the store's one connection. Each next to its floor measured in the same run: SQLite empty and
+//   one-UPDATE transactions, Redis PING and an empty EVALSHA. Median of 3 rounds after a warm-up round.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -54,37 +54,88 @@ async function measure(store: BudgetStore, pairs: number, flows: number): Promis
     await store.reserve({ holdId, amount: 132_000, scopes: [scope], now, expiresAt: now + 900_000, record });
     await store.settle({ holdId, actual: 81_000, now, record });
   };
+  return rounds(pairs, flows, pair);
+}
+
+/** Median of 3 timed rounds (after a warm-up) of `count` operations in `flows` concurrent flows, per second. */
+async function rounds(count: number, flows: number, op: () => Promise<unknown>): Promise<number> {
   const round = async () => {
     const start = performance.now();
     await Promise.all(
       Array.from({ length: flows }, async () => {
-        for (let i = 0; i < pairs / flows; i++) await pair();
+        for (let i = 0; i < count / flows; i++) await op();
       }),
     );
-    return pairs / ((performance.now() - start) / 1000);
+    return count / ((performance.now() - start) / 1000);
   };
   await round();
   const rates = [await round(), await round(), await round()].sort((a, b) => a - b);
   return rates[1] ?? Number.NaN;
 }
 
-async function pingRate(url: string, pings: number): Promise<number> {
+/** The floor under any Redis store on this machine: PING and an empty EVALSHA, sequential and 64 flows. */
+async function redisFloor(url: string): Promise<{ ping: [number, number]; evalsha: [number, number] }> {
   const Redis = createRequire(import.meta.url)("ioredis") as new (
     url: string,
   ) => {
     ping(): Promise<string>;
+    script(command: "LOAD", lua: string): Promise<string>;
+    evalsha(sha: string, keys: number, ...args: string[]): Promise<unknown>;
     quit(): Promise<unknown>;
   };
   const client = new Redis(url);
-  const round = async () => {
-    const start = performance.now();
-    for (let i = 0; i < pings; i++) await client.ping();
-    return pings / ((performance.now() - start) / 1000);
+  const sha = await client.script("LOAD", "return 1");
+  const empty = () => client.evalsha(sha, 1, "{bench}:floor", "1", "2", "3");
+  const ping = () => client.ping();
+  const floor = {
+    ping: [await rounds(10_000, 1, ping), await rounds(40_000, 64, ping)] as [number, number],
+    evalsha: [await rounds(10_000, 1, empty), await rounds(40_000, 64, empty)] as [number, number],
   };
-  await round();
-  const rates = [await round(), await round(), await round()].sort((a, b) => a - b);
   await client.quit();
-  return rates[1] ?? Number.NaN;
+  return floor;
+}
+
+/**
+ * The floor under any SQLite store on this machine, with the driver the store uses: an empty `BEGIN IMMEDIATE`
+ * transaction and one that updates one row, in a WAL file with synchronous=NORMAL.
+ */
+function sqliteFloor(path: string): { empty: number; update: number } {
+  const require = createRequire(import.meta.url);
+  type Db = {
+    exec(sql: string): void;
+    prepare(sql: string): { run(...args: unknown[]): unknown };
+    close(): void;
+  };
+  let db: Db;
+  try {
+    const { DatabaseSync } = require("node:sqlite") as { DatabaseSync: new (path: string) => Db };
+    db = new DatabaseSync(path);
+  } catch {
+    db = new (require("better-sqlite3") as new (path: string) => Db)(path);
+  }
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID");
+  db.exec("INSERT OR IGNORE INTO t VALUES ('a', 0)");
+  const update = db.prepare("UPDATE t SET v = v + 1 WHERE k = 'a'");
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const time = (count: number, body: () => void) => {
+    const round = () => {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) {
+        begin.run();
+        body();
+        commit.run();
+      }
+      return count / ((performance.now() - start) / 1000);
+    };
+    round();
+    return [round(), round(), round()].sort((a, b) => a - b)[1] ?? Number.NaN;
+  };
+  const floor = { empty: time(50_000, () => undefined), update: time(50_000, () => update.run()) };
+  db.close();
+  return floor;
 }
 
 const rate = (pairsPerSecond: number) => `${Math.round(pairsPerSecond).toLocaleString("en-US")}/s`;
@@ -128,9 +179,28 @@ export async function storeThroughput(): Promise<Row[]> {
 
   const dir = mkdtempSync(join(tmpdir(), "spendguard-bench-"));
   try {
+    // A pair is two transitions: the floor for pairs is half the one-UPDATE transaction rate.
+    const floor = sqliteFloor(join(dir, "floor.db"));
+    rows.push(["SQLite floor: empty BEGIN IMMEDIATE transaction", "", rate(floor.empty), ""]);
+    rows.push([
+      "SQLite floor: one-UPDATE transaction",
+      "",
+      rate(floor.update),
+      `${rate(floor.update / 2)} pairs`,
+    ]);
     const sqlite = sqliteStore({ path: join(dir, "bench.db") });
-    rows.push([label, "SQLite file (WAL), sequential", rate(await measure(sqlite, 20_000, 1)), ""]);
-    rows.push([label, "SQLite file (WAL), 64 flows", rate(await measure(sqlite, 20_000, 64)), ""]);
+    for (const [flows, pairs] of [
+      [1, 20_000],
+      [64, 40_000],
+    ] as const) {
+      const measured = await measure(sqlite, pairs, flows);
+      rows.push([
+        label,
+        `SQLite file (WAL), ${flows === 1 ? "sequential" : `${flows} flows`}`,
+        rate(measured),
+        `${((measured / (floor.update / 2)) * 100).toFixed(0)}% of the one-UPDATE floor`,
+      ]);
+    }
     await sqlite.close?.();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -144,19 +214,33 @@ export async function storeThroughput(): Promise<Row[]> {
   const server = await startRedis(port);
   try {
     const url = `redis://127.0.0.1:${port}`;
-    // The machine's round trip, measured in the same run: a pair is two round trips plus the scripts' work.
-    const pings = await pingRate(url, 10_000);
-    rows.push(["Redis PING, sequential (round-trip baseline)", "", rate(pings), ""]);
-    const redis = redisStore({ url, prefix: "bench", historyLimit: 1000 });
-    const sequential = await measure(redis, 10_000, 1);
-    rows.push([label, "Redis, sequential", rate(sequential), `${(sequential / pings).toFixed(2)}× PING`]);
-    const concurrent = await measure(redis, 40_000, 64);
+    // The machine's floor, measured in the same run: a pair is at least one script call per transition.
+    const floor = await redisFloor(url);
     rows.push([
-      label,
-      "Redis, 64 flows, one connection",
-      rate(concurrent),
-      `${(concurrent / pings).toFixed(2)}× PING`,
+      "Redis floor: PING",
+      "sequential / 64 flows",
+      `${rate(floor.ping[0])} / ${rate(floor.ping[1])}`,
+      "",
     ]);
+    rows.push([
+      "Redis floor: empty EVALSHA",
+      "sequential / 64 flows",
+      `${rate(floor.evalsha[0])} / ${rate(floor.evalsha[1])}`,
+      "",
+    ]);
+    const redis = redisStore({ url, prefix: "bench", historyLimit: 1000 });
+    for (const [flows, pairs, index] of [
+      [1, 10_000, 0],
+      [64, 40_000, 1],
+    ] as const) {
+      const measured = await measure(redis, pairs, flows);
+      rows.push([
+        label,
+        `Redis, ${flows === 1 ? "sequential" : `${flows} flows, one connection`}`,
+        rate(measured),
+        `${(measured / floor.evalsha[index]).toFixed(2)}× empty EVALSHA`,
+      ]);
+    }
     await redis.close?.();
   } finally {
     server.kill("SIGTERM");

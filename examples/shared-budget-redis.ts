@@ -30,8 +30,7 @@ if (role === "--worker" && budgetId && providerURL) {
         ),
     ),
   );
-  await session.close();
-  await store.close?.();
+  await session.close(); // the last session using the store closes it: the process can exit
   console.log(
     JSON.stringify({
       done: outcomes.filter((o) => o === "done").length,
@@ -70,7 +69,7 @@ if (role === "--worker" && budgetId && providerURL) {
   const results = await Promise.all(workers);
   const store = redisStore({ url: redisUrl });
   const summary = await storeSummary(store, id);
-  await store.close?.();
+  await store.close?.(); // no session uses this store: close it yourself
   await fake.close();
   const made = results.reduce((sum, result) => sum + result.done, 0);
   console.log(

@@ -80,3 +80,15 @@ export function displayBalance(
   const usd = (count: number) => count / 10 ** decimals;
   return { budget: usd(budget), spent: usd(spent), reserved: usd(reserved), remaining: usd(remaining) };
 }
+
+/**
+ * The largest amount every store holds exactly (2^53 - 1 nano-USD, about $9.0 million): a Number is exact up
+ * to it, and Redis' Lua and SQLite's INTEGER hold it without wrapping. A cost above it is recorded at it, and
+ * each account's spent stops there too, so no sum can ever wrap (a spent at the bound refuses every call).
+ */
+export const MAX_NANO: Nano = Number.MAX_SAFE_INTEGER;
+
+/** `a + b`, stopping at `MAX_NANO`: how every store adds a cost to spent. */
+export function addCapped(a: Nano, b: Nano): Nano {
+  return Math.min(a + b, MAX_NANO);
+}

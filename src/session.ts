@@ -18,7 +18,7 @@ import { type KeysOf, rejectUnknownKeys } from "./known-keys.js";
 import { createCallLedger, newId, runCallback } from "./ledger/call-ledger.js";
 import { notifyObservers } from "./ledger/observers.js";
 import { loadSdk } from "./load-sdk.js";
-import { nanoToUsd, usdToNano } from "./money.js";
+import { MAX_NANO, type Nano, nanoToUsd, usdToNano } from "./money.js";
 import {
   expected,
   type ResolvedOptions,
@@ -187,12 +187,16 @@ export interface ReadonlySession {
  * A budget, and the facade over everything spendguard does: wrap clients, read balances, estimate, list
  * history. Every client wrapped by one session shares its budget.
  */
+/** How many open root sessions use each store: the last one to close closes it. */
+const openSessions = new WeakMap<BudgetStore, number>();
+
 export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   readonly id: string;
   readonly #options: ResolvedOptions;
   readonly #settings: SessionOptions;
   readonly #store: BudgetStore;
-  readonly #ownsStore: boolean;
+  /** Whether this session counts as a user of its store (a root session; children use their root's). */
+  readonly #usesStore: boolean;
   readonly #catalog: PriceCatalog;
   readonly #clock: () => number;
   readonly #ledger: Ledger;
@@ -201,12 +205,15 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   readonly #settledBatches = new Set<string>();
   /** The latest balance the store returned for each account of this session and its ancestors. */
   readonly #latest = new Map<string, Balance>();
+  /** Settles of this process sent to the store and not yet answered, per account key: what they change. */
+  readonly #pending = new Map<string, { spent: Nano; held: Nano }>();
   #scopeRefs: readonly ScopeRef[] | undefined;
   readonly #parent: BudgetedSession<keyof SessionOptions> | undefined;
   /** Set by `child()` while it constructs the child: the parent whose store, catalog and clock it shares. */
   static #adopting: BudgetedSession<keyof SessionOptions> | undefined;
   #tallies = emptyTallies();
   #closed = false;
+  #closedStoreUse = false;
   #readonlyView: ReadonlySession | undefined;
 
   /**
@@ -232,7 +239,8 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
       shared?.store ??
       options.store ??
       memoryStore(options.history?.limit !== undefined ? { historyLimit: options.history.limit } : {});
-    this.#ownsStore = !parent && options.store === undefined;
+    this.#usesStore = !parent;
+    if (this.#usesStore) openSessions.set(this.#store, (openSessions.get(this.#store) ?? 0) + 1);
     this.#clock = shared?.clock ?? options.clock ?? Date.now;
     this.#catalog =
       shared?.catalog ??
@@ -256,6 +264,7 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
       balances: (scopes, now) =>
         this.#store.readSync?.({ scopes, now }) ?? scopes.map((scope) => this.#latestOf(scope)),
       observe: (balances) => this.#observe(balances),
+      settling: (scopes, held, actual) => this.#settling(scopes, held, actual),
       recorded: (record) => this.#tally(record),
       warn: (scopeId, threshold, balance) => this.#warn(scopeId, threshold, balance),
       isClosed: () => this.#closed,
@@ -638,8 +647,9 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   }
 
   /**
-   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle and observers to flush, and close the store if the
-   * session created it (a store you passed in is yours to close). A call still open after that, such as a
+   * Refuse new calls, wait (up to `timeoutMs`) for calls in flight to settle and observers to flush, and close the store when this is
+   * the last open session using it (the store closes only what it opened itself, so a client or database
+   * passed to it stays open, and it opens again if used later). A call still open after that, such as a
    * stream nobody reads, keeps its hold, which settles at its full amount when its lease ends.
    */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
@@ -657,7 +667,14 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
     })();
     await Promise.race([drained, timeout]);
     clearTimeout(timer);
-    if (this.#ownsStore) await this.#store.close?.();
+    if (!this.#usesStore || this.#closedStoreUse) return;
+    this.#closedStoreUse = true;
+    const left = (openSessions.get(this.#store) ?? 1) - 1;
+    if (left > 0) openSessions.set(this.#store, left);
+    else {
+      openSessions.delete(this.#store);
+      await this.#store.close?.();
+    }
   }
 
   /** The accounts this session's calls are held on (budget periods and ancestors will extend this). */
@@ -692,16 +709,40 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
   }
 
   #latestOf(scope: ScopeRef): Balance {
-    return (
-      this.#latest.get(scope.key) ?? {
-        key: scope.key,
-        id: scope.id,
-        limit: scope.limit,
-        spent: 0,
-        held: 0,
-        flags: {},
+    const latest = this.#latest.get(scope.key) ?? {
+      key: scope.key,
+      id: scope.id,
+      limit: scope.limit,
+      spent: 0,
+      held: 0,
+      flags: {},
+    };
+    const pending = this.#pending.get(scope.key);
+    if (!pending) return latest;
+    return {
+      ...latest,
+      spent: Math.min(latest.spent + pending.spent, MAX_NANO),
+      held: Math.max(0, latest.held + pending.held),
+    };
+  }
+
+  /** A settle on its way to the store: counted at once, forgotten once the store has answered (see the ledger). */
+  #settling(scopes: readonly ScopeRef[], held: Nano, actual: Nano): () => void {
+    const change = (sign: 1 | -1) => {
+      for (const scope of scopes) {
+        const entry = this.#pending.get(scope.key) ?? { spent: 0, held: 0 };
+        entry.spent += sign * actual;
+        entry.held -= sign * held;
+        if (entry.spent === 0 && entry.held === 0) this.#pending.delete(scope.key);
+        else this.#pending.set(scope.key, entry);
       }
-    );
+    };
+    change(1);
+    const parent = this.#parent ? this.#parent.#settling(scopes, held, actual) : undefined;
+    return () => {
+      change(-1);
+      parent?.();
+    };
   }
 
   #observe(balances: readonly Balance[]): void {

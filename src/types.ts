@@ -64,6 +64,8 @@ export type CallStatus = "settled" | "blocked" | "failed";
  * - `unpriced`: priced as another model through `unknownModel.fallbackModel`.
  * - `callback_error`: a user callback threw while this call was recorded.
  * - `unreserved`: spend recorded after the fact, without a hold (a batch settled with `settleBatch`).
+ * - `cost_overflow`: the cost was above the largest amount a store holds exactly (`MAX_NANO`, about $9.0
+ *   million); recorded at that bound, which refuses every later call as any overspend does.
  */
 export type CallFlag =
   | "no_usage"
@@ -74,7 +76,8 @@ export type CallFlag =
   | "lease_expired"
   | "unpriced"
   | "callback_error"
-  | "unreserved";
+  | "unreserved"
+  | "cost_overflow";
 
 /** One attempt through spendguard: allowed and settled, blocked before the network, or failed. */
 export interface CallRecord {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -200,6 +200,34 @@ describe("spendguard against a SQLite store seeded by real wrapped calls", () =>
     expect((await cli(["history", "--limit", "0", "--store", spec])).code).toBe(2);
     expect((await cli(["report", "--by", "color", "--store", spec])).code).toBe(2);
     expect((await cli(["--nope"])).code).toBe(2);
+    await session.close();
+  });
+
+  it("read commands never create a store: a path that does not exist is reported with 3, and no file appears", async () => {
+    const typo = join(folder, "typo.db");
+    for (const command of [["status"], ["history"], ["report"], ["status", "agent"]]) {
+      const result = await cli([...command, "--store", `sqlite:${typo}`]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`No SQLite store at \`${typo}\` (the file does not exist)`);
+      expect(existsSync(typo)).toBe(false);
+    }
+  });
+
+  it("budget set under a parent that is not in the store is refused with 2 and registers nothing", async () => {
+    const { session, spec } = await seeded("orphans");
+    const orphan = await cli(["budget", "set", "nosuch/child", "1", "--store", spec]);
+    expect(orphan.code).toBe(2);
+    expect(orphan.stderr).toContain(
+      "Budget `nosuch/child` is a child of `nosuch`, which is not in this store",
+    );
+    expect((await cli(["status", "nosuch/child", "--store", spec])).code).toBe(3);
+    // Under a parent that exists, a new child is pre-provisioned under it.
+    expect((await cli(["budget", "set", "agent/tenant-7", "0.25", "--store", spec])).code).toBe(0);
+    const listed = await cli(["status", "--store", spec, "--json"]);
+    const tenant = (listed.json() as { id: string; parentId?: string }[]).find(
+      (b) => b.id === "agent/tenant-7",
+    );
+    expect(tenant?.parentId).toBe("agent");
     await session.close();
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,77 @@ describe("the SQLite store", () => {
     );
   });
 
+  it("a path it cannot open fails at creation with a TypeError naming `path` and the file", () => {
+    const missing = join(dir, "no-such-directory", "budgets.db");
+    expect(() => sqliteStore({ path: missing })).toThrow(
+      new TypeError(
+        `Expected \`path\` to be a file in an existing directory (\`${join(dir, "no-such-directory")}\` does not ` +
+          `exist), got \`${JSON.stringify(missing)}\` (string)`,
+      ),
+    );
+    // A directory, and a file that is not a database: the driver's words, with the path.
+    expect(() => sqliteStore({ path: dir })).toThrow(TypeError);
+    expect(() => sqliteStore({ path: dir })).toThrow(
+      `Expected \`path\` to be a SQLite database file that can be opened, got ${JSON.stringify(dir)}`,
+    );
+    const notDatabase = join(dir, "notes.txt");
+    writeFileSync(notDatabase, "these are not the budgets you are looking for, ".repeat(100));
+    expect(() => sqliteStore({ path: notDatabase })).toThrow(
+      /^Expected `path` to be a SQLite database file that can be opened, got ".*notes\.txt": .*not a database/,
+    );
+  });
+
+  it("a failure while in use names the file and SQLite's reason", async () => {
+    const path = join(dir, "locked.db");
+    const store = sqliteStore({ path, busyTimeoutMs: 0 });
+    const other = sqliteStore({ path });
+    const scope = { id: "locked", key: "locked", limit: 10, thresholds: [] };
+    await other.read({ scopes: [scope], now: T0 });
+    // Another connection holds the write lock: this store's transition fails at once, saying where and why.
+    const lock = rawDatabase(path);
+    lock.exec("BEGIN IMMEDIATE");
+    await expect(store.read({ scopes: [scope], now: T0 })).rejects.toThrow(
+      `SQLite file \`${path}\`: database is locked`,
+    );
+    lock.exec("ROLLBACK");
+    lock.close();
+    await store.close?.();
+    await other.close?.();
+  });
+
+  it("migrates a schema 1 file in use: history, balances and holds survive, and new records come after", async () => {
+    const path = join(dir, "schema-1.db");
+    const old = rawDatabase(path);
+    old.exec(readFileSync(join(root, "test/fixtures/sqlite-schema-v1.sql"), "utf8"));
+    const record = (id: string, status: string) =>
+      JSON.stringify({ id, time: T0, sessionId: "v1", scopeIds: ["v1"], status, model: "gpt-4o", flags: [] });
+    old.exec(`
+      INSERT INTO accounts VALUES ('v1', 'v1', 3000, 500, '[]');
+      INSERT INTO holds VALUES ('held', 500, ${T0 + LEASE_MS}, '[{"id":"v1","key":"v1","limit":10000,"thresholds":[]}]', '${record("held", "settled")}');
+      INSERT INTO history (time, status, model, resolved_model, record) VALUES (${T0}, 'settled', 'gpt-4o', NULL, '${record("first", "settled")}');
+      INSERT INTO history (time, status, model, resolved_model, record) VALUES (${T0 + 1}, 'blocked', 'gpt-4o', NULL, '${record("second", "blocked")}');
+      INSERT INTO history_scopes VALUES ('v1', 1), ('v1', 2);
+      PRAGMA user_version = 1;
+    `);
+    old.close();
+    const store = sqliteStore({ path, historyLimit: 100 });
+    const scope = { id: "v1", key: "v1", limit: 10_000, thresholds: [] };
+    expect(await store.read({ scopes: [scope], now: T0 })).toEqual([
+      { key: "v1", id: "v1", limit: 10_000, spent: 3000, held: 500, flags: {} },
+    ]);
+    expect((await store.history({ sessionId: "v1" })).map((r) => r.id)).toEqual(["second", "first"]);
+    expect((await store.history({ status: "blocked" })).map((r) => r.id)).toEqual(["second"]);
+    const settled = await store.settle({
+      holdId: "held",
+      actual: 400,
+      now: T0 + 5,
+      record: JSON.parse(record("held", "settled")),
+    });
+    expect(settled.balances[0]).toMatchObject({ spent: 3400, held: 0 });
+    expect((await store.history({ sessionId: "v1", limit: 1 })).map((r) => r.id)).toEqual(["held"]);
+    await store.close?.();
+  });
+
   it("ships as spendguard/sqlite, for import and require", () => {
     if (!existsSync(`${root}dist/sqlite.js`)) execFileSync("npx", ["tsup"], { cwd: root, stdio: "ignore" });
     const path = join(dir, "dist.db");
@@ -173,4 +244,20 @@ describe("the SQLite store", () => {
 /** node:sqlite (Node 22+, where the store prefers it) prints an ExperimentalWarning when it loads. */
 function withoutSqliteWarning(stderr: string): string {
   return stderr.replace(/^.*(ExperimentalWarning: SQLite|--trace-warnings).*\n/gm, "");
+}
+
+/** A second connection of its own, through the driver this Node has (node:sqlite on 22, else better-sqlite3). */
+function rawDatabase(path: string): { exec(sql: string): void; close(): void } {
+  const require = createRequire(import.meta.url);
+  try {
+    const { DatabaseSync } = require("node:sqlite") as { DatabaseSync: new (path: string) => SqliteDatabase };
+    return wrap(new DatabaseSync(path));
+  } catch {
+    const Database = require("better-sqlite3") as new (path: string) => SqliteDatabase;
+    return wrap(new Database(path));
+  }
+}
+
+function wrap(db: SqliteDatabase): { exec(sql: string): void; close(): void } {
+  return { exec: (sql) => void db.exec(sql), close: () => void db.close() };
 }

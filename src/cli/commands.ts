@@ -222,10 +222,19 @@ export async function budget(
       }
     }
     if (!known) {
+      // A child's id is `parent/name`: its parent must exist, or the child would be a tree of its own.
+      const parentId = id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : undefined;
+      if (parentId !== undefined && !(await budgetStatus(store, parentId, { now }))) {
+        throw new UsageError(
+          `Budget \`${id}\` is a child of \`${parentId}\`, which is not in this store: set the parent's budget ` +
+            `first (spendguard budget set ${parentId} USD)`,
+        );
+      }
       // Pre-provision a budget no session has registered yet (a new tenant): sessions with this id will use it.
       await store.register([
         {
           id,
+          ...(parentId !== undefined && { parentId }),
           limit: 0,
           thresholds: [],
           createdAt: now,

@@ -48,7 +48,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const flags = values as Flags & { store?: string };
     const now = (io.now ?? Date.now)();
     const needsStore = COMMANDS[command]?.store === true;
-    if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE);
+    // The dashboard can turn panic on, so it may open a new file like `budget` and `panic`.
+    const writes = command === "budget" || command === "panic" || command === "dashboard";
+    if (needsStore) store = await openStore(flags.store ?? io.env.SPENDGUARD_STORE, { create: writes });
     switch (command) {
       case "status":
         await status(store as BudgetStore, args[0], flags, print, now);

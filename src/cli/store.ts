@@ -1,11 +1,16 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { BudgetStore } from "../stores/types.js";
-import { UsageError } from "./usage.js";
+import { NotFoundError, UsageError } from "./usage.js";
 
 /**
  * `--store sqlite:PATH` (or `sqlite:///abs/path`), `redis://HOST:PORT[/DB]` / `rediss://...`,
  * `postgres://USER@HOST:PORT/DB[?schema=NAME]` (`postgresql://` too), or the same in `SPENDGUARD_STORE`. The store modules (and their drivers) load only for the kind asked for.
  */
-export async function openStore(spec: string | undefined): Promise<BudgetStore> {
+export async function openStore(
+  spec: string | undefined,
+  options: { create: boolean } = { create: true },
+): Promise<BudgetStore> {
   if (!spec) {
     throw new UsageError(
       "No store: pass --store sqlite:PATH, redis://HOST:PORT or postgres://HOST:PORT/DB (or set SPENDGUARD_STORE), the store your agents use",
@@ -14,6 +19,10 @@ export async function openStore(spec: string | undefined): Promise<BudgetStore> 
   if (spec.startsWith("sqlite:")) {
     const path = spec.replace(/^sqlite:(\/\/)?/, "");
     if (!path) throw new UsageError("Expected a path after sqlite: (sqlite:./budgets.db)");
+    // A command that only reads never creates a file: a typo in the path is reported, not answered with zeros.
+    if (!options.create && !existsSync(path)) {
+      throw new NotFoundError(`No SQLite store at \`${resolve(path)}\` (the file does not exist)`);
+    }
     const { sqliteStore } = await import("../stores/sqlite.js");
     return sqliteStore({ path });
   }

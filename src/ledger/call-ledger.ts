@@ -23,6 +23,7 @@ import {
 import type { RequestFacts, RuleRequest } from "../rules/types.js";
 import type { Balance, BudgetStore, RateCharge, ScopeRef } from "../stores/types.js";
 import type { CallFlag, CallRecord, CostEstimate, PriceSource, Usage } from "../types.js";
+import { boundCost } from "./amounts.js";
 import { sizeHold } from "./hold-size.js";
 import { notifyObservers } from "./observers.js";
 import type {
@@ -55,6 +56,12 @@ export interface CallLedgerDeps {
   balances(scopes: readonly ScopeRef[], now: number): Balance[];
   /** Told about every balance the store returns, and every record this process writes. */
   observe(balances: readonly Balance[]): void;
+  /**
+   * Told, before the store is asked, what a settle of this process will change (`held` leaves, `actual` is
+   * spent on each scope), so getters count it at once; the returned function forgets it once the store has
+   * answered (its balances then include it) or failed (the hold then stays).
+   */
+  settling(scopes: readonly ScopeRef[], held: Nano, actual: Nano): () => void;
   recorded(record: CallRecord): void;
   /** Delivers a crossed threshold to the session (in this process) that owns the scope. */
   warn(scopeId: string, threshold: number, balance: Balance): void;
@@ -256,6 +263,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           params,
           ...(size.injectLimit !== undefined && { injectedLimit: size.injectLimit }),
           startedAt: now,
+          scopes,
           record,
           ...(charges.length > 0 && { charges, chargedTokens }),
         };
@@ -353,7 +361,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         source = "usage";
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        actual = await plan.cost(usage, outcome.responseTier);
+        const cost = plan.cost(usage, outcome.responseTier);
+        // No `await` when the plan prices synchronously (most do): the settle then starts at once.
+        actual = typeof cost === "number" ? cost : await cost;
         break;
       }
       case "cost":
@@ -362,13 +372,15 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         requestId = outcome.requestId;
         actual = outcome.actual;
         break;
-      case "estimated":
+      case "estimated": {
         usage = outcome.usage;
         flags.push(...outcome.flags);
         responseModel = outcome.responseModel;
         requestId = outcome.requestId;
-        actual = Math.min(held, await plan.cost(usage));
+        const cost = plan.cost(usage);
+        actual = Math.min(held, typeof cost === "number" ? cost : await cost);
         break;
+      }
       case "hold":
         flags.push(...outcome.flags);
         responseModel = outcome.responseModel;
@@ -386,6 +398,16 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         actual = 0;
         break;
     }
+    const bounded = boundCost(actual);
+    if (bounded.ok) {
+      actual = bounded.actual;
+      if (bounded.flag) flags.push(bounded.flag);
+    } else {
+      // A cost that is not a number never reaches the store: the call ran, so charge its hold (the safe side).
+      emitCallbackWarning("cost", new Error(bounded.why));
+      actual = held;
+      flags.push("malformed_response");
+    }
     if (actual > held) flags.push("overspend");
 
     // The hold's record becomes the call's record (it is only read again if the lease had ended first).
@@ -402,6 +424,9 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     if (requestId !== undefined) record.requestId = requestId;
 
     let result: Awaited<ReturnType<BudgetStore["settle"]>>;
+    // Counted by the getters from here on, so they are exact as soon as the caller has its response.
+    const settled = deps.settling(admission.scopes, held, actual);
+    deps.recorded(record);
     try {
       const refunds = refundsOf(admission, status === "blocked" ? undefined : { actual, usage });
       result = await store.settle({
@@ -412,6 +437,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         ...(refunds.length > 0 && { refunds }),
       });
     } catch (cause) {
+      settled();
       // The hold stays in the store and settles at its full amount when its lease ends: the safe side.
       emitCallbackWarning("store", new StoreUnavailableError(store.name, cause));
       if (observers.length > 0)
@@ -425,6 +451,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
     }
     if (!result.settled) {
       // Its lease ended first: already charged at the hold, with its own record.
+      settled();
       if (observers.length > 0) {
         const event = { record, admission, balances: result.balances, lost: "lease_expired" } as const;
         notifyObservers(observers, "onSettle", event);
@@ -432,7 +459,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       return;
     }
     deps.observe(result.balances);
-    deps.recorded(record);
+    settled();
     if (observers.length > 0)
       notifyObservers(observers, "onSettle", { record, admission, balances: result.balances });
 
@@ -498,7 +525,11 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   async function charge(plan: CallPlan, usage: Usage, requestId?: string): Promise<CallRecord> {
     const now = clock();
     const scopes = deps.scopes(now);
-    const actual = await plan.cost(usage);
+    const bounded = boundCost(await plan.cost(usage));
+    if (!bounded.ok) throw new TypeError(`Cannot record the cost of a ${plan.model} call: ${bounded.why}`);
+    const actual = bounded.actual;
+    const flags: CallFlag[] = plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"];
+    if (bounded.flag) flags.push(bounded.flag);
     const record: CallRecord = {
       id: newId("call"),
       time: now,
@@ -519,7 +550,7 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
       priceSource: plan.priceSource,
       priceSnapshot: snapshotOf(plan.priceSource, deps.catalog),
       costSource: "local",
-      flags: plan.unpriced ? ["unpriced", "unreserved"] : ["unreserved"],
+      flags,
       ...(requestId !== undefined && { requestId }),
     };
     const holdId = newId("hold");

@@ -1,5 +1,5 @@
 import type { Nano } from "../money.js";
-import { nanoToUsd } from "../money.js";
+import { addCapped, nanoToUsd } from "../money.js";
 import { consume, refund } from "../stores/rate-window.js";
 import type {
   Balance,
@@ -89,7 +89,7 @@ export function createLedgerState(onRecord: (record: CallRecord) => void): Ledge
     for (const scope of hold.scopes) {
       const entry = account(scope);
       entry.held -= hold.amount;
-      entry.spent += actual;
+      entry.spent = addCapped(entry.spent, actual);
       if (!report) continue;
       for (const threshold of crossedThresholds(entry.spent, entry.limit, scope.thresholds, entry.fired)) {
         warnings.push({ id: scope.id, key: scope.key, threshold });

@@ -2,7 +2,7 @@ import type { SpendguardError } from "../errors.js";
 import type { Nano } from "../money.js";
 import type { TokenPrice } from "../pricing/types.js";
 import type { RequestFacts, RequestRewrite } from "../rules/types.js";
-import type { Balance, RateCharge } from "../stores/types.js";
+import type { Balance, RateCharge, ScopeRef } from "../stores/types.js";
 import type {
   CallFlag,
   CallRecord,
@@ -77,6 +77,8 @@ export interface Admission {
   /** The output limit strict mode injected, when it did. */
   injectedLimit?: number;
   startedAt: number;
+  /** The accounts the hold was taken on, innermost first. */
+  scopes: readonly ScopeRef[];
   record: CallRecord;
   /** The rate windows the call consumed, and the tokens it was charged to them (for refunds on settle). */
   charges?: readonly RateCharge[];

@@ -14,6 +14,12 @@
  *   {<p>}:scopes / {<p>}:created        hash    scope id -> registered ScopeInfo (JSON) / first createdAt
  *   {<p>}:history                       list    every record, newest first, capped: history() without sessionId
  *
+ * Transitions: the reserves and settles this process asks for in one event-loop turn go to Redis in one call
+ * of the transitions script per tree (batch.lua runs reserve.lua's and settle.lua's function for each, each as
+ * if alone); a settle's hold stays in Redis until its call lands. Other commands send queued transitions
+ * first, so a command never overtakes a transition queued before it (calls made concurrently, without
+ * awaiting each other, have no order to keep).
+ *
  * History: each scope id's list is appended in the same script as the transition (exact for
  * `history({ sessionId })`). The global list lives in another slot, so it is appended by a second command
  * after the script, batched (a few milliseconds later, one command for many records; at once before this
@@ -27,6 +33,7 @@
  * registers every session before using it). Rate windows live in the tree of the reserve that consumes them.
  */
 
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Redis, RedisOptions } from "ioredis";
@@ -66,6 +73,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
   if (given === undefined && (typeof url !== "string" || url === "")) {
     throw expected("url", "a redis:// URL (or pass `client`, an ioredis client)", url);
   }
+  if (given === undefined) checkUrl(url as string);
   if (given !== undefined && (typeof given !== "object" || given === null || !("defineCommand" in given))) {
     throw expected("client", "an ioredis client", given);
   }
@@ -77,6 +85,27 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
   }
   const client = given ?? createClient(url as string);
   const scripts = defineScripts(client);
+  const where = `${client.options.host ?? "127.0.0.1"}:${client.options.port ?? 6379}`;
+  // The latest connection error of this store's own client, which says why commands fail while it is down.
+  let connectionError: Error | undefined;
+  if (given === undefined) {
+    client.on("error", (error: Error) => {
+      connectionError = error;
+    });
+    client.on("ready", () => {
+      connectionError = undefined;
+    });
+  }
+  /** A failure as the caller should read it: where Redis was expected, and why it could not answer. */
+  function failure(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    // Errors of the scripts themselves (a hold id reused, a scope filed under another tree) say enough.
+    if (error instanceof Error && error.name === "ReplyError" && !CONNECTION_REPLY.test(message))
+      return error;
+    if (error instanceof Error && !isConnectionFailure(error) && client.status === "ready") return error;
+    const reason = inWords(connectionError ?? error);
+    return new Error(`Redis at ${where} did not answer: ${reason}`, { cause: error });
+  }
   const cap = String(historyLimit);
   const global = {
     roots: `{${prefix}}:roots`,
@@ -88,8 +117,15 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
 
   // The initial connection of a lazily connecting client; afterwards commands fail fast while it is down.
   let connecting: Promise<unknown> | undefined;
+  /** Set while (and after) close() ends this store's own client; cleared when the store is used again. */
+  let closing: Promise<void> | undefined;
   async function ready(): Promise<void> {
-    if (client.status === "wait") {
+    if (closing) {
+      // Used after close(): once the old connection has ended, open it again (a given client stays closed).
+      await closing;
+      closing = undefined;
+    }
+    if (client.status === "wait" || (given === undefined && client.status === "end")) {
       connecting ??= client.connect().finally(() => {
         connecting = undefined;
       });
@@ -146,6 +182,53 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     if (records.length > 0) await scripts.index(global.history, cap, ...records).catch(() => undefined);
   }
 
+  // The reserves and settles asked for in one event-loop turn go to Redis together: one script call per
+  // budget tree (batch.lua), each transition applied as if alone. Other commands send them first, so that
+  // every command still runs in the order it was asked for.
+  interface Queued {
+    kind: "r" | "s";
+    args: string[];
+    resolve: (reply: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  let queued = new Map<string, Queued[]>();
+  let hops = 0;
+  function tick(): void {
+    if (++hops < BATCH_HOPS) queueMicrotask(tick);
+    else {
+      hops = 0;
+      sendQueued();
+    }
+  }
+  function sendQueued(): void {
+    if (queued.size === 0) return;
+    const batches = queued;
+    queued = new Map();
+    for (const [root, batch] of batches) {
+      const args = batch.flatMap((item) => [item.kind, String(item.args.length), ...item.args]);
+      scripts.transitions(`${tree(root)}:expiries`, tree(root), ...args).then(
+        (replies) => {
+          (replies as unknown[]).forEach((reply, index) => {
+            const item = batch[index] as Queued;
+            if (Array.isArray(reply) && reply[0] === "error") item.reject(new Error(String(reply[1])));
+            else item.resolve(reply);
+          });
+        },
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      );
+    }
+  }
+  function transition(root: string, kind: "r" | "s", args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (queued.size === 0) queueMicrotask(tick);
+      const batch = queued.get(root);
+      if (batch) batch.push({ kind, args, resolve, reject });
+      else queued.set(root, [{ kind, args, resolve, reject }]);
+    });
+  }
+
   const charges = (list: readonly RateCharge[] | undefined) =>
     (list ?? []).flatMap((charge) => [
       charge.key,
@@ -171,7 +254,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     return balances.map(toBalance);
   }
 
-  return {
+  const store: BudgetStore = {
     name: "redis",
 
     async reserve(request) {
@@ -181,9 +264,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         request.scopes.map((scope) => scope.id),
         root,
       );
-      const [ok, reason, refusedBy, retryAfterMs, balances, appended] = (await scripts.reserve(
-        `${tree(root)}:expiries`,
-        tree(root),
+      const [ok, reason, refusedBy, retryAfterMs, balances, appended] = (await transition(root, "r", [
         String(request.now),
         String(request.expiresAt),
         request.holdId,
@@ -194,7 +275,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         JSON.stringify(request.record.scopeIds),
         JSON.stringify(expiredRecord(request.record, request.amount)),
         ...charges(request.limits),
-      )) as [number, ReserveFailure["reason"], string, number, RawBalance[], string[]];
+      ])) as [number, ReserveFailure["reason"], string, number, RawBalance[], string[]];
       index(appended);
       if (ok === 1) return { ok: true, balances: balances.map(toBalance) };
       return {
@@ -209,9 +290,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     async settle(request) {
       const root = rootOf(request.record.scopeIds);
       await ready();
-      const [settled, held, balances, warnings, appended] = (await scripts.settle(
-        `${tree(root)}:expiries`,
-        tree(root),
+      const [settled, held, balances, warnings, appended] = (await transition(root, "s", [
         String(request.now),
         request.holdId,
         String(request.actual),
@@ -219,7 +298,7 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
         JSON.stringify(request.record),
         JSON.stringify(request.record.scopeIds),
         ...charges(request.refunds),
-      )) as [number, string, RawBalance[], [string, string, string][], string[]];
+      ])) as [number, string, RawBalance[], [string, string, string][], string[]];
       index(appended);
       const result: SettleResult = {
         settled: settled === 1,
@@ -347,14 +426,87 @@ export function redisStore(options: RedisStoreOptions): BudgetStore {
     },
 
     async close() {
+      sendQueued();
       await flushIndex();
       // A client the caller passed in is the caller's to close.
       if (given !== undefined) return;
-      if (client.status === "ready") await client.quit();
-      else client.disconnect();
+      closing ??= (async () => {
+        if (client.status === "ready") {
+          // Wait for the socket to end, so that using the store again opens a new one.
+          const ended = once(client, "end");
+          await client.quit().catch(() => client.disconnect());
+          // (quit() may have ended it already: status is a live field.)
+          if ((client.status as string) !== "end") await ended;
+        } else client.disconnect();
+      })();
+      await closing;
     },
   };
+  for (const method of [
+    "reserve",
+    "settle",
+    "read",
+    "update",
+    "record",
+    "register",
+    "scopes",
+    "history",
+  ] as const) {
+    const run = store[method] as (...args: unknown[]) => Promise<unknown>;
+    const inOrder = method !== "reserve" && method !== "settle";
+    (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      // Transitions asked for earlier go first (see sendQueued).
+      if (inOrder) sendQueued();
+      return run(...args).catch((error: unknown) => {
+        throw failure(error);
+      });
+    };
+  }
+  return store;
 }
+
+/** Replies that mean Redis cannot serve anyone right now, not that a script refused something. */
+const CONNECTION_REPLY = /^(NOAUTH|WRONGPASS|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOPERM)/;
+
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === "string" ||
+    /Connection is closed|Stream isn't writeable|connect|Reached the max retries|timed? ?out/i.test(
+      error.message,
+    )
+  );
+}
+
+/** Why a connection failed, in words (never with the URL: it may hold a password). */
+function inWords(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ECONNREFUSED") return "connection refused (nothing listens there, or Redis is down)";
+  if (code === "ETIMEDOUT" || /timed? ?out/i.test(message)) return "connection timed out";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === "ECONNRESET") return "connection reset by the server";
+  if (/^(NOAUTH|WRONGPASS)/.test(message)) return "authentication failed (check the password or user)";
+  if (/Connection is closed|Stream isn't writeable/.test(message))
+    return "not connected (Redis is down or unreachable)";
+  return message;
+}
+
+/** A bad URL fails at creation, naming the option; the password never appears in the message. */
+function checkUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw expected("url", "a redis:// or rediss:// URL", url.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:***@"));
+  }
+}
+
+/** Microtasks a batch of transitions waits for more (flows resumed by the previous reply, a few awaits deep). */
+const BATCH_HOPS = 8;
 
 /** How long records wait to be added to the global history list, so that one command adds many. */
 const INDEX_DELAY_MS = 5;
@@ -378,8 +530,7 @@ function rootOf(ids: readonly string[]): string {
 type Script = (...args: string[]) => Promise<unknown>;
 
 interface Scripts {
-  reserve: Script;
-  settle: Script;
+  transitions: Script;
   read: Script;
   update: Script;
   record: Script;
@@ -388,10 +539,12 @@ interface Scripts {
   index: Script;
 }
 
-/** Scripts that work on one tree get ledger.lua in front; the number is how many KEYS each takes. */
+/**
+ * Scripts that work on one tree get ledger.lua in front (transitions: also reserve.lua and settle.lua, the
+ * functions batch.lua calls); the number is how many KEYS each takes.
+ */
 const SCRIPTS: Record<keyof Scripts, { keys: number; tree: boolean }> = {
-  reserve: { keys: 1, tree: true },
-  settle: { keys: 1, tree: true },
+  transitions: { keys: 1, tree: true },
   read: { keys: 1, tree: true },
   update: { keys: 1, tree: true },
   record: { keys: 1, tree: true },
@@ -412,7 +565,9 @@ function loadSources(): Record<keyof Scripts, string> {
   const ledger = read("ledger");
   const loaded = {} as Record<keyof Scripts, string>;
   for (const [name, { tree }] of Object.entries(SCRIPTS) as [keyof Scripts, { tree: boolean }][]) {
-    loaded[name] = tree ? `${ledger}\n${read(name)}` : read(name);
+    if (name === "transitions")
+      loaded[name] = [ledger, read("reserve"), read("settle"), read("batch")].join("\n");
+    else loaded[name] = tree ? `${ledger}\n${read(name)}` : read(name);
   }
   sources = loaded;
   return loaded;
@@ -446,7 +601,7 @@ function createClient(url: string): Redis {
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
-  // Errors reach the caller as rejected commands; without a listener ioredis would also log each one.
-  client.on("error", () => undefined);
+  // Errors reach the caller as rejected commands (the store keeps the latest, see failure()); without a
+  // listener ioredis would also log each one.
   return client;
 }

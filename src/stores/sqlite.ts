@@ -1,9 +1,11 @@
+import { statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { expected } from "../expected.js";
 import { type KeysOf, rejectUnknownKeys } from "../known-keys.js";
 import { expiredRecord } from "../ledger/ledger-state.js";
 import { crossedThresholds } from "../ledger/warnings.js";
-import type { Nano } from "../money.js";
+import { addCapped, type Nano } from "../money.js";
 import type { CallRecord } from "../types.js";
 import { consume, refund } from "./rate-window.js";
 import type {
@@ -106,6 +108,28 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX history_scopes_by_seq ON history_scopes (seq);
   `,
+  // 2: a commit costs about one page write per b-tree it touches, so a transition touches as few as it can:
+  // no index on the holds (the sweep scans them: they are the calls in flight) nor on history's filters (a
+  // filtered read scans newest first), and history without AUTOINCREMENT (its sequence table was one more).
+  `
+  DROP INDEX holds_by_expiry;
+  DROP INDEX history_by_status;
+  DROP INDEX history_by_model;
+  DROP INDEX history_by_resolved_model;
+  DROP INDEX history_scopes_by_seq;
+  CREATE TABLE history_v2 (
+    seq INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    status TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resolved_model TEXT,
+    record TEXT NOT NULL -- JSON CallRecord
+  );
+  INSERT INTO history_v2 (seq, time, status, model, resolved_model, record)
+    SELECT seq, time, status, model, resolved_model, record FROM history;
+  DROP TABLE history;
+  ALTER TABLE history_v2 RENAME TO history;
+  `,
 ];
 
 /**
@@ -132,28 +156,131 @@ export function sqliteStore(options: SqliteStoreOptions): BudgetStore {
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw expected("busyTimeoutMs", "an integer >= 0 (milliseconds)", busyTimeoutMs);
   }
-  const db = connect(database ?? open(path as string));
-  db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  migrate(db);
-  const ledger = createSqlLedger(db, historyLimit);
+  if (database === undefined) checkDirectory(path as string);
+  function start() {
+    const db = connect(database ?? open(path as string));
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    migrate(db);
+    return { db, ledger: createSqlLedger(db, historyLimit) };
+  }
+  const where = database === undefined ? `SQLite file \`${resolve(path as string)}\`` : "SQLite database";
+  /** A driver error as the caller should read it: which file, and what SQLite said. */
+  const failure = (error: unknown): unknown =>
+    isDriverError(error) ? new Error(`${where}: ${error.message}`, { cause: error }) : error;
+  // Opened now, so a bad file fails at creation (naming the path); opened again if used after close().
+  let opened: ReturnType<typeof start> | undefined;
+  try {
+    opened = start();
+  } catch (error) {
+    if (database !== undefined || !isDriverError(error)) throw error;
+    throw new TypeError(
+      `Expected \`path\` to be a SQLite database file that can be opened, got ${JSON.stringify(path)}: ${error.message}`,
+      { cause: error },
+    );
+  }
+  const use = () => {
+    opened ??= start();
+    return opened;
+  };
+  type Ledger = ReturnType<typeof start>["ledger"];
+  interface Pending {
+    fn: (ledger: Ledger) => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  // Group commit: every transition asked for in one event-loop turn runs in one `BEGIN IMMEDIATE`
+  // transaction, each in a savepoint of its own (a transition that throws leaves no trace, as before).
+  let pending: Pending[] = [];
+  function commit(): void {
+    const batch = pending;
+    if (batch.length === 0) return;
+    pending = [];
+    let outcomes: { ok: boolean; value: unknown }[];
+    try {
+      const { db, ledger } = use();
+      outcomes = db.batch(batch.map((item) => () => item.fn(ledger)));
+    } catch (error) {
+      for (const item of batch) item.reject(failure(error));
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const item = batch[index] as Pending;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(failure(outcome.value));
+    });
+  }
+  // The batch commits a few microtasks after its first transition, before any I/O or timer of this turn, so
+  // that flows resumed by the previous commit (each a few `await`s deep) join it.
+  let hops = 0;
+  function tick(): void {
+    if (++hops < COMMIT_HOPS) queueMicrotask(tick);
+    else {
+      hops = 0;
+      commit();
+    }
+  }
+  const write = <T>(fn: (ledger: Ledger) => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (pending.length === 0) queueMicrotask(tick);
+      pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    });
+  const query = async <T>(fn: (ledger: ReturnType<typeof start>["ledger"]) => T): Promise<T> => {
+    try {
+      // Reads see every transition asked for before them.
+      if (pending.length > 0) {
+        hops = 0;
+        commit();
+      }
+      return fn(use().ledger);
+    } catch (error) {
+      throw failure(error);
+    }
+  };
 
   return {
     name: "sqlite",
-    reserve: async (request) => db.immediate(() => ledger.reserve(request)),
-    settle: async (request) => db.immediate(() => ledger.settle(request)),
-    read: async (request) => db.immediate(() => ledger.read(request)),
-    update: async (request) => db.immediate(() => ledger.update(request)),
-    record: async (record) => db.immediate(() => ledger.append(record)),
-    register: async (scopes) => db.immediate(() => ledger.register(scopes)),
-    scopes: async () => ledger.scopes(),
-    history: async (query) => ledger.history(query),
+    reserve: (request) => write((ledger) => ledger.reserve(request)),
+    settle: (request) => write((ledger) => ledger.settle(request)),
+    read: (request) => write((ledger) => ledger.read(request)),
+    update: (request) => write((ledger) => ledger.update(request)),
+    record: (record) => write((ledger) => ledger.append(record)),
+    register: (scopes) => write((ledger) => ledger.register(scopes)),
+    scopes: () => query((ledger) => ledger.scopes()),
+    history: (request) => query((ledger) => ledger.history(request)),
     close: async () => {
       // A database the caller passed in is the caller's to close.
-      if (database === undefined) db.close();
+      if (database === undefined && opened) {
+        opened.db.close();
+        opened = undefined;
+      }
     },
   };
+}
+
+/** An error of better-sqlite3 (`SqliteError`, code `SQLITE_*`) or node:sqlite (`ERR_SQLITE_ERROR`). */
+function isDriverError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof Error && typeof code === "string" && code.includes("SQLITE");
+}
+
+/** Microtasks a group commit waits for more transitions (see `tick`). */
+const COMMIT_HOPS = 8;
+
+/** A path in a directory that does not exist fails here, naming the path, instead of deep in the driver. */
+function checkDirectory(path: string): void {
+  if (path === ":memory:" || path.startsWith("file:")) return;
+  const directory = dirname(resolve(path));
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw expected("path", `a file in an existing directory (\`${directory}\` does not exist)`, path);
+  }
 }
 
 interface Connection {
@@ -161,6 +288,11 @@ interface Connection {
   prepare(sql: string): SqliteStatement;
   /** Runs `fn` in one `BEGIN IMMEDIATE` transaction; a throw rolls it back. */
   immediate<T>(fn: () => T): T;
+  /**
+   * Runs each function in a savepoint of one `BEGIN IMMEDIATE` transaction: one that throws is rolled back
+   * alone and reported as `{ ok: false, value: error }`. Throws (after a rollback) when the transaction fails.
+   */
+  batch(fns: readonly (() => unknown)[]): { ok: boolean; value: unknown }[];
   close(): void;
 }
 
@@ -186,14 +318,59 @@ function open(path: string): SqliteDatabase {
 function loadNodeSqlite(
   require: NodeJS.Require,
 ): { DatabaseSync: new (path: string) => SqliteDatabase } | undefined {
+  // Node prints "ExperimentalWarning: SQLite is an experimental feature" on the first load: that is Node's
+  // notice to whoever chose node:sqlite, not to a user of spendguard's store, so it is kept off their stderr.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
   try {
     return require("node:sqlite") as { DatabaseSync: new (path: string) => SqliteDatabase };
   } catch {
     return undefined;
+  } finally {
+    process.emitWarning = emitWarning;
   }
 }
 
 function connect(db: SqliteDatabase): Connection {
+  const statement = (sql: string) => {
+    let prepared: SqliteStatement | undefined;
+    return () => {
+      prepared ??= db.prepare(sql);
+      prepared.run();
+    };
+  };
+  const begin = statement("BEGIN IMMEDIATE");
+  const commit = statement("COMMIT");
+  const rollback = statement("ROLLBACK");
+  const savepoint = statement("SAVEPOINT transition");
+  const release = statement("RELEASE transition");
+  const undo = statement("ROLLBACK TO transition");
+  function batch(fns: readonly (() => unknown)[]): { ok: boolean; value: unknown }[] {
+    begin();
+    try {
+      const outcomes = fns.map((fn) => {
+        savepoint();
+        try {
+          const value = fn();
+          release();
+          return { ok: true, value };
+        } catch (error) {
+          undo();
+          release();
+          return { ok: false, value: error };
+        }
+      });
+      commit();
+      return outcomes;
+    } catch (error) {
+      rollback();
+      throw error;
+    }
+  }
   if (typeof db.transaction === "function") {
     // better-sqlite3: its transaction helper issues BEGIN IMMEDIATE through `.immediate`.
     const transaction = (db.transaction as (fn: (body: () => unknown) => unknown) => unknown)(
@@ -203,6 +380,7 @@ function connect(db: SqliteDatabase): Connection {
       exec: (sql) => void db.exec(sql),
       prepare: (sql) => db.prepare(sql),
       immediate: <T>(fn: () => T) => transaction.immediate(fn) as T,
+      batch,
       close: () => void db.close(),
     };
   }
@@ -220,6 +398,7 @@ function connect(db: SqliteDatabase): Connection {
         throw error;
       }
     },
+    batch,
     close: () => void db.close(),
   };
 }
@@ -307,6 +486,7 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
     ),
   };
   const historyQueries = new Map<string, SqliteStatement>();
+  const trimEvery = Math.max(1, Math.floor((historyLimit ?? 0) / 10));
 
   function append(record: CallRecord): void {
     const { lastInsertRowid } = sql.append.run(
@@ -318,7 +498,8 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
     );
     const seq = Number(lastInsertRowid);
     for (const scopeId of record.scopeIds) sql.appendScope.run(scopeId, seq);
-    if (historyLimit !== undefined && seq > historyLimit) {
+    // Old records go in bulk, every tenth of the limit (reads never see more than the limit, see history()).
+    if (historyLimit !== undefined && seq > historyLimit && seq % trimEvery === 0) {
       sql.trim.run(seq - historyLimit);
       sql.trimScopes.run(seq - historyLimit);
     }
@@ -379,7 +560,7 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
       for (const scope of scopes) {
         const entry = account(scope, true);
         entry.held -= amount;
-        entry.spent += actual;
+        entry.spent = addCapped(entry.spent, actual);
         if (!report) continue;
         for (const threshold of crossedThresholds(
           entry.spent,
@@ -553,6 +734,10 @@ function createSqlLedger(db: Connection, historyLimit: number | undefined) {
         order = "s.seq";
         where.push("s.scope_id = ?");
         params.push(query.sessionId);
+      }
+      if (historyLimit !== undefined) {
+        // Records past the limit that the next bulk trim will remove.
+        where.push(`h.seq > (SELECT coalesce(max(seq), 0) FROM history) - ${historyLimit}`);
       }
       if (query.before !== undefined) {
         where.push("h.time < ?");

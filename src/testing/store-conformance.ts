@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MAX_NANO } from "../money.js";
 import { consume } from "../stores/rate-window.js";
 import type {
   Balance,
@@ -166,6 +167,53 @@ export function storeConformanceCases(
     const refused = await t.reserve("h3", 0, [only]);
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.reason, "budget");
+  });
+
+  test("a cost at MAX_NANO is recorded exactly; spent stops at MAX_NANO, never wraps, and refuses later calls", async (t) => {
+    const child = t.scope("child", 1 * USD, [50]);
+    const parent = t.scope("parent", 9_000_000 * USD);
+    await t.register(child, parent);
+    await t.reserve("h1", USD / 10, [child, parent]);
+    const first = await t.settle("h1", MAX_NANO, [child, parent]);
+    assert.deepEqual(first.balances, [balance(child, MAX_NANO, 0), balance(parent, MAX_NANO, 0)]);
+    // Spend that already happened (force) still lands, and still stops at the bound instead of wrapping.
+    for (const holdId of ["h2", "h3"]) {
+      assert.equal((await t.reserve(holdId, 0, [child, parent], { force: true })).ok, true);
+      await t.settle(holdId, MAX_NANO, [child, parent]);
+    }
+    assert.deepEqual(await t.read(child, parent), [
+      balance(child, MAX_NANO, 0),
+      balance(parent, MAX_NANO, 0),
+    ]);
+    for (const amount of [0, 1, USD / 10, 500 * USD]) {
+      const refused = await t.reserve(`after-${amount}`, amount, [child, parent]);
+      assert.equal(refused.ok, false, `a reserve of ${amount} nano-USD after the overflow was admitted`);
+      assert.equal(!refused.ok && refused.reason, "budget");
+    }
+    assert.deepEqual(await t.read(child, parent), [
+      balance(child, MAX_NANO, 0),
+      balance(parent, MAX_NANO, 0),
+    ]);
+  });
+
+  test("transitions asked for at once apply each as if alone: one that fails changes nothing, the others land", async (t) => {
+    const only = t.scope("only", 10 * USD);
+    await t.register(only);
+    assert.equal((await t.reserve("dup", 1 * USD, [only])).ok, true);
+    // Concurrent, so in no particular order: the duplicate fails whatever comes first, c never fits.
+    const outcomes = await Promise.allSettled([
+      t.reserve("a", 2 * USD, [only]),
+      t.reserve("dup", 4 * USD, [only]),
+      t.reserve("b", 3 * USD, [only]),
+      t.reserve("c", 8 * USD, [only]),
+    ]);
+    assert.equal(outcomes[0].status === "fulfilled" && outcomes[0].value.ok, true);
+    assert.equal(outcomes[1].status, "rejected", "a second hold under an id already held was accepted");
+    assert.equal(outcomes[2].status === "fulfilled" && outcomes[2].value.ok, true);
+    assert.equal(outcomes[3].status === "fulfilled" && outcomes[3].value.ok, false);
+    assert.deepEqual(await t.read(only), [balance(only, 0, 6 * USD)]);
+    assert.equal((await t.settle("dup", 1 * USD, [only])).held, 1 * USD);
+    assert.deepEqual(await t.read(only), [balance(only, 1 * USD, 5 * USD)]);
   });
 
   test("settle reports each threshold it crossed once per account, ascending, until update({ reset })", async (t) => {

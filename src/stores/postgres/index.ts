@@ -77,9 +77,11 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     throw expected("connectTimeoutMs", "an integer >= 1 (milliseconds)", connectTimeoutMs);
   }
   const where = describeTarget(given ? given.options : { connectionString: url }, schema);
-  const pool =
-    given ??
+  // A pool of the store's own is opened now, closed by close(), and opened again if the store is used after.
+  const own = () =>
     openPool({ connectionString: url, max: maxConnections, connectionTimeoutMillis: connectTimeoutMs });
+  let pool: Pool = given ?? own();
+  let ended = false;
   const quoted = `"${schema}"`;
 
   /** Every failure names the database (never the password); our own errors pass through unchanged. */
@@ -101,6 +103,10 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
   };
 
   async function withClient<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (ended) {
+      ended = false;
+      pool = own();
+    }
     const client = await pool.connect();
     let broken: Error | undefined;
     // The server may drop the connection between two statements: pg reports that as an event, not a throw.
@@ -225,8 +231,10 @@ export function postgresStore(options: PostgresStoreOptions): BudgetStore {
     },
 
     async close() {
-      // A pool the caller passed in is the caller's to close.
-      if (given === undefined) await pool.end();
+      // A pool the caller passed in is the caller's to close; closing twice is harmless.
+      if (given !== undefined || ended) return;
+      ended = true;
+      await pool.end();
     },
   };
 }

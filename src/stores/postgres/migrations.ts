@@ -121,7 +121,8 @@ export const MIGRATIONS: readonly string[] = [
       ORDER BY key FOR UPDATE) AS locked;
     FOR v_hold IN SELECT h FROM jsonb_array_elements(v_swept) AS h LOOP
       UPDATE $schema.accounts
-      SET held = held - (v_hold->>'amount')::bigint, spent = spent + (v_hold->>'amount')::bigint
+      SET held = held - (v_hold->>'amount')::bigint,
+        spent = LEAST(spent + (v_hold->>'amount')::bigint, 9007199254740991)
       WHERE key IN (SELECT e->>'key' FROM jsonb_array_elements(v_hold->'scopes') AS e);
       PERFORM $schema.append_record(v_hold->>'record', p_history_limit);
     END LOOP;
@@ -228,7 +229,8 @@ export const MIGRATIONS: readonly string[] = [
     FOR v_scope IN SELECT x.e->>'id' AS id, x.e->>'key' AS key, (x.e->>'limit')::bigint AS lim,
                           coalesce(x.e->'thresholds', '[]') AS thresholds
                    FROM jsonb_array_elements(v_scopes) WITH ORDINALITY AS x(e, o) ORDER BY x.o LOOP
-      UPDATE $schema.accounts SET held = held - v_amount, spent = spent + v_actual WHERE key = v_scope.key
+      UPDATE $schema.accounts SET held = held - v_amount, spent = LEAST(spent + v_actual, 9007199254740991)
+        WHERE key = v_scope.key
       RETURNING spent, fired INTO v_spent, v_fired;
       v_limit := coalesce((SELECT limit_override FROM $schema.scope_ids WHERE id = v_scope.id), v_scope.lim);
       IF v_limit > 0 THEN

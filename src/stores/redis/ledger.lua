@@ -1,11 +1,15 @@
 -- Shared by the scripts that work on one budget tree (reserve, settle, read, update, record): redis.ts puts
 -- this file in front of each of them. The key layout is described at the top of redis.ts.
 --
--- Numbers: amounts are integer nano-USD below 2^53, exact in Lua's doubles. They are written back with
--- int() ('%d'), never tostring() or a number argument to redis.call, which keep only 14 significant digits;
--- rate-window times with real() ('%.17g'), which reads back as the same double.
+-- Numbers: amounts are integer nano-USD up to MAX (2^53 - 1, money.ts' MAX_NANO), exact in Lua's doubles;
+-- spent stops at MAX (a cost is never above it: the ledger bounds it). They are written back with int()
+-- ('%.0f': '%d' would wrap a double beyond 2^63 to a negative number), never tostring() or a number argument
+-- to redis.call, which keep only 14 significant digits; rate-window times with real() ('%.17g'), which reads
+-- back as the same double.
 
-local function int(n) return string.format('%d', n) end
+local MAX = 9007199254740991
+-- (n + 0: '%.0f' writes -0 as '-0', which HINCRBY refuses.)
+local function int(n) return string.format('%.0f', n + 0) end
 local function real(n) return string.format('%.17g', n) end
 
 -- '{prefix:root}': every key of the tree starts with it, so they all hash to one cluster slot.
@@ -83,8 +87,10 @@ local function apply(scopes, amount, actual, warnings)
     local override, flags = settings(scope.id)
     local limit = override or scope.limit
     local key = account_key(scope.key)
-    local held = redis.call('HINCRBY', key, 'held', int(-amount))
-    local spent = redis.call('HINCRBY', key, 'spent', int(actual))
+    local values = redis.call('HMGET', key, 'spent', 'held')
+    local spent = math.min((tonumber(values[1]) or 0) + actual, MAX)
+    local held = (tonumber(values[2]) or 0) - amount
+    redis.call('HSET', key, 'spent', int(spent), 'held', int(held))
     -- A lease-expiry sweep passes no list: thresholds stay unmarked, so the next settle reports them.
     if warnings then cross(scope, spent, limit, warnings) end
     balances[i] = balance_of(scope.key, scope.id, limit, spent, held, flags)
@@ -95,15 +101,18 @@ end
 -- Appends a record (JSON) to the history of each scope id it was held on, newest first, capped.
 local function push(record, ids, cap, appended)
   for _, id in ipairs(ids) do
-    redis.call('LPUSH', history_key(id), record)
-    redis.call('LTRIM', history_key(id), 0, cap - 1)
+    if redis.call('LPUSH', history_key(id), record) > cap then redis.call('LTRIM', history_key(id), 0, cap - 1) end
   end
   appended[#appended + 1] = record
 end
 
 -- Settles the holds whose lease has ended at their full amount (the provider may have billed them), with
 -- the record written at reserve time for that case.
+local swept_until = nil
 local function sweep(now, cap, appended)
+  -- One sweep per script call and time: the transitions of a batch share it.
+  if swept_until and tonumber(now) <= swept_until then return end
+  swept_until = tonumber(now)
   for _, hold_id in ipairs(redis.call('ZRANGEBYSCORE', expiries_key, '-inf', now)) do
     local hold = redis.call('HMGET', hold_key(hold_id), 'amount', 'scopes', 'ids', 'expired')
     if hold[1] then
