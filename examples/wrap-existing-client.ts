@@ -1,5 +1,6 @@
-// Wrap a client you already have: the wrapped copy is metered, everything else about it is unchanged
-// (`withResponse()`, `withOptions()`, `models.list()`...). Offline by default (see quickstart.ts).
+// Wrap a client you already have: wrap() meters that client in place and returns it. Every request it sends is
+// held and settled on the session's budget; everything else about it is unchanged (`withResponse()`,
+// `withOptions()`, `models.list()`...), and its key moves into spendguard's transport. Offline by default.
 import OpenAI from "openai";
 import { BudgetedSession } from "spendguard";
 import { startFakeProviders } from "spendguard/testing";
@@ -9,6 +10,7 @@ const openai = new OpenAI(fake ? { apiKey: "sk-offline", baseURL: fake.openai.ba
 
 const session = new BudgetedSession({ budgetUsd: 0.02, id: "wrap-example" });
 const client = session.wrap(openai, { tier: "standard" });
+console.log("the same client, metered:", client === openai);
 
 // The SDK's own APIPromise comes back: withResponse() still gives the raw response and request id.
 const { data, request_id } = await client.chat.completions

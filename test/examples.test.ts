@@ -67,6 +67,7 @@ describe("examples, offline against the fake providers", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.exitMs).toBeLessThan(5000);
+    expect(result.stdout).toContain("the same client, metered: true");
     expect(result.stdout).toMatch(/request id: req_\d+/);
     expect(result.stdout).toContain("streamed: Hello from the fake provider.");
     expect(result.stdout).toMatch(/last call: gpt-4o-mini, \$0\.\d+ from usage/);
