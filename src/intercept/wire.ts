@@ -137,11 +137,12 @@ async function meterAttempt(
     }
     const facts = () =>
       operation.facts?.(body.params, { args: pathArgs, memory: context.memory }) ?? modelFacts(body.params);
-    const screened = await ledger.screen(info, facts);
+    const screening = ledger.screen(info, facts);
+    const screened = screening instanceof Promise ? await screening : screening;
     const toPlan =
       screened.rewrite && operation.rewrite ? operation.rewrite(body.params, screened.rewrite) : body.params;
     try {
-      plan = await operation.plan(toPlan, {
+      const planning = operation.plan(toPlan, {
         catalog: context.catalog,
         tier: context.tier,
         fromHelper,
@@ -149,6 +150,7 @@ async function meterAttempt(
         memory: context.memory,
         ...(context.countTokens && { countTokens: context.countTokens }),
       });
+      plan = planning instanceof Promise ? await planning : planning;
     } catch (error) {
       if (isSpendguardError(error)) await ledger.block(info, error);
       throw error;

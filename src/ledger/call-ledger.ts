@@ -34,6 +34,7 @@ import type {
   CallObserver,
   CallPlan,
   Outcome,
+  Screened,
 } from "./types.js";
 
 export type { CallInfo };
@@ -126,7 +127,8 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
   }
 
   /** The checks the request alone decides, in DESIGN 2.3's order: panic, expiry, lockout, then the rules. */
-  async function screen(info: CallInfo, facts: () => RequestFacts) {
+  /** Synchronous when the call passes (the hot path); a refusal is recorded first, so it comes as a promise. */
+  function screen(info: CallInfo, facts: () => RequestFacts): Screened | Promise<Screened> {
     const now = clock();
     const rules = deps.rules();
     const scopes = deps.scopes(now);
@@ -152,8 +154,10 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
           : { rewrites: [] };
       refusal = screened.error;
     }
-    await block(info, refusal);
-    throw refusal;
+    const refused = refusal;
+    return block(info, refused).then(() => {
+      throw refused;
+    });
   }
 
   async function admit(plan: CallPlan, context: AdmitContext = {}): Promise<Admission> {

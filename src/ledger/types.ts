@@ -121,16 +121,20 @@ export interface AdmitContext {
   params?: unknown;
 }
 
+/** What screening decided for a call that passes: the rewrite to apply before planning, if any. */
+export interface Screened {
+  rewrite?: RequestRewrite;
+  rewrites: string[];
+}
+
 export interface CallLedger {
   readonly sessionId: string;
   /**
    * The rules the request alone decides (panic, expiry, lockout, provider, model, images, video, output):
-   * resolves with the rewrite to apply before planning, or rejects with the refusal (already recorded).
+   * the rewrite to apply before planning (at once, when the call passes), or a promise rejecting with the
+   * refusal (already recorded).
    */
-  screen(
-    info: CallInfo,
-    facts: () => RequestFacts,
-  ): Promise<{ rewrite?: RequestRewrite; rewrites: string[] }>;
+  screen(info: CallInfo, facts: () => RequestFacts): Screened | Promise<Screened>;
   /** Rules, price, worst case, strict clamp, atomic hold. Rejects with the refusal (already recorded). */
   admit(plan: CallPlan, context?: AdmitContext): Promise<Admission>;
   /** Settle exactly once (later calls for the same admission are ignored). Never rejects. */

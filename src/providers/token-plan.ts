@@ -11,21 +11,20 @@ import type { PlanContext } from "./types.js";
 // Token models
 
 /** The model's price and tokenizer: cached after the first call, so the hot path does not await. */
-export async function priceAndTokenizer(
+/** The price and tokenizer of a model: at once when both are loaded already (every call after the first). */
+export function priceAndTokenizer(
   catalog: PriceCatalog,
   provider: string,
   model: string,
   tier: ServiceTier,
-): Promise<{ price: TokenPrice; tokenizer: Tokenizer }> {
+): { price: TokenPrice; tokenizer: Tokenizer } | Promise<{ price: TokenPrice; tokenizer: Tokenizer }> {
   const encoding = encodingForModel(model);
   const price = catalog.cachedTokenPrice(provider, model, tier);
   const tokenizer = loadedTokenizer(encoding);
   if (price && tokenizer) return { price, tokenizer };
-  const [resolved, loaded] = await Promise.all([
-    catalog.tokenPrice(provider, model, tier),
-    loadTokenizer(encoding),
-  ]);
-  return { price: resolved, tokenizer: loaded };
+  return Promise.all([catalog.tokenPrice(provider, model, tier), loadTokenizer(encoding)]).then(
+    ([resolved, loaded]) => ({ price: resolved, tokenizer: loaded }),
+  );
 }
 
 /**

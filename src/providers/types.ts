@@ -16,7 +16,8 @@ export interface Operation<P extends CallPlan = CallPlan> {
    * in `/videos/{id}/remix`) reach the plan as `args`.
    */
   url: RegExp;
-  plan(params: unknown, context: PlanContext): Promise<P>;
+  /** Synchronous when everything it needs is already loaded (the hot path), a promise otherwise. */
+  plan(params: unknown, context: PlanContext): P | Promise<P>;
   meter(admission: Admission, plan: P, ledger: CallLedger): OperationMeter;
   /** What rules need from the params (image quality and size, seconds, output limit); the model alone by default. */
   facts?(params: unknown, context: Pick<PlanContext, "args" | "memory">): RequestFacts;

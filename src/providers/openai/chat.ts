@@ -1,7 +1,9 @@
 import { InvalidRequestError } from "../../errors.js";
 import type { CallPlan } from "../../ledger/types.js";
+import type { TokenPrice } from "../../pricing/types.js";
 import { countChatInput, countStreamedChatOutput } from "../../tokenize/index.js";
 import type { Tokenizer } from "../../tokenize/types.js";
+import type { ServiceTier } from "../../types.js";
 import { requestTier, requireBody, requireModel } from "../request.js";
 import { outputLimitHooks } from "../rule-facts.js";
 import { priceAndTokenizer, tokenCost, tokenPlanBase } from "../token-plan.js";
@@ -33,17 +35,29 @@ export interface ChatPlan extends CallPlan {
   callerWantsUsage: boolean;
 }
 
-export async function planChat(
+export function planChat(
   params: unknown,
   context: Parameters<Operation["plan"]>[1],
-): Promise<ChatPlan> {
+): ChatPlan | Promise<ChatPlan> {
   const body = requireBody(params, CHAT_OPERATION);
   const model = requireModel(body, CHAT_OPERATION);
-  const stream = body.stream === true;
   const tier = requestTier(body.service_tier, context.tier);
+  const found = priceAndTokenizer(context.catalog, "openai", model, tier);
+  return found instanceof Promise
+    ? found.then((loaded) => chatPlan(body, model, tier, loaded, context))
+    : chatPlan(body, model, tier, found, context);
+}
+
+function chatPlan(
+  body: Record<string, unknown>,
+  model: string,
+  tier: ServiceTier,
+  { price, tokenizer }: { price: TokenPrice; tokenizer: Tokenizer },
+  context: Parameters<Operation["plan"]>[1],
+): ChatPlan {
+  const stream = body.stream === true;
   const outputLimit = readOutputLimit(body, ["max_completion_tokens", "max_tokens"]);
   const choices = readChoices(body.n);
-  const { price, tokenizer } = await priceAndTokenizer(context.catalog, "openai", model, tier);
 
   let count: ReturnType<typeof countChatInput>;
   try {
