@@ -77,6 +77,8 @@ export function revealKeys(
     if (revealed === value) continue;
     target ??= headers instanceof Headers ? headers : new Headers(headers as HeadersInit);
     target.set(name, revealed);
+    // A request carries one credential: the other headers need no look-up (each costs a µs on undici's Headers).
+    break;
   }
   return target;
 }

@@ -239,21 +239,23 @@ export function createCallLedger(deps: CallLedgerDeps): CallLedger & {
         priceSnapshot: snapshotOf(plan.priceSource, deps.catalog),
         costSource: "local",
         flags: plan.unpriced ? ["unpriced"] : [],
-        ...(deps.tags && { tags: { ...deps.tags } }),
-        ...(context.rewrites && context.rewrites.length > 0 && { rewrites: [...context.rewrites] }),
-        ...(deps.includePrompts && { prompt: promptOf(params) }),
       };
+      // Added one by one, not spread: this record is built on every call.
+      if (deps.tags) record.tags = { ...deps.tags };
+      if (context.rewrites && context.rewrites.length > 0) record.rewrites = [...context.rewrites];
+      if (deps.includePrompts) record.prompt = promptOf(params);
       let result: Awaited<ReturnType<BudgetStore["reserve"]>>;
       try {
-        result = await store.reserve({
+        const reserve: Parameters<BudgetStore["reserve"]>[0] = {
           holdId,
           amount: size.amount,
           scopes,
           now,
           expiresAt: now + options.holdTtlMs,
           record,
-          ...(charges.length > 0 && { limits: charges }),
-        });
+        };
+        if (charges.length > 0) reserve.limits = charges;
+        result = await store.reserve(reserve);
       } catch (cause) {
         throw new StoreUnavailableError(store.name, cause);
       }
