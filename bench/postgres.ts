@@ -10,36 +10,11 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Pool } from "pg";
 import type { BudgetStore, ScopeRef } from "../src/stores/types.js";
-import type { CallRecord } from "../src/types.js";
-
-type Row = [string, string, string, string];
+import { type Row, record } from "./stores.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const url = process.env.SPENDGUARD_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const CONNECTIONS = 10;
-
-const record: CallRecord = {
-  id: "call_bench",
-  time: 1_764_000_000_000,
-  sessionId: "bench",
-  scopeIds: ["bench"],
-  provider: "openai",
-  operation: "chat.completions.create",
-  model: "gpt-4o-mini",
-  resolvedModel: "gpt-4o-mini-2024-07-18",
-  status: "settled",
-  estimatedUsd: 0.000132,
-  heldUsd: 0.000132,
-  actualUsd: 0.000081,
-  usage: { inputTokens: 120, outputTokens: 105 },
-  source: "usage",
-  tier: "standard",
-  stream: false,
-  latencyMs: 812,
-  requestId: "chatcmpl-bench",
-  priceSource: { layer: "genai-prices", detail: "@pydantic/genai-prices@0.1.8" },
-  flags: [],
-};
 
 /** Operations per second: the median of 3 rounds of `count` operations in `flows` concurrent flows. */
 async function measure(operation: () => Promise<unknown>, count: number, flows: number): Promise<number> {

@@ -14,11 +14,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BudgetStore, ScopeRef } from "../src/stores/types.js";
 import type { CallRecord } from "../src/types.js";
 
-type Row = [string, string, string, string];
+export type Row = [string, string, string, string];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-const record: CallRecord = {
+/** A settled record of a typical chat call: what each bench transition writes. */
+export const record: CallRecord = {
   id: "call_bench",
   time: 1_764_000_000_000,
   sessionId: "bench",
