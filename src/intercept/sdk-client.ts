@@ -40,10 +40,6 @@ type Client = Record<string, unknown> & {
 
 const metered = new WeakSet<object>();
 
-export function isMeteredClient(client: unknown): boolean {
-  return typeof client === "object" && client !== null && metered.has(client);
-}
-
 export function meterSdkClient<T extends object>(client: T, spec: SdkWrapSpec, context: SdkWrapContext): T {
   const target = client as unknown as Client;
   if (typeof target.withOptions !== "function" || typeof target.request !== "function") {
@@ -190,5 +186,3 @@ function refusedProps(error: unknown): object {
 function hidden(target: object, name: string, value: unknown): void {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }
-
-export type { Fetch };

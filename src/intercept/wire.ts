@@ -52,12 +52,8 @@ export interface WireContext {
 const ENGINE = Symbol.for("spendguard.wireFetch");
 
 /** The fetch under a metered one, or the fetch itself when it is not metered. */
-export function unmeteredFetch(fetch: Fetch): Fetch {
+function unmeteredFetch(fetch: Fetch): Fetch {
   return ((fetch as unknown as Record<symbol, Fetch | undefined>)[ENGINE] ?? fetch) as Fetch;
-}
-
-export function isMeteredFetch(fetch: unknown): boolean {
-  return typeof fetch === "function" && (fetch as unknown as Record<symbol, unknown>)[ENGINE] !== undefined;
 }
 
 export function wireFetch(inner: Fetch, dialect: WireDialect, context: WireContext): Fetch {
@@ -223,7 +219,7 @@ async function requestInit(request: Request, init: RequestInit | undefined): Pro
   };
 }
 
-export function pathOf(url: string): string {
+function pathOf(url: string): string {
   const start = url.indexOf("://");
   const path = url.indexOf("/", start === -1 ? 0 : start + 3);
   if (path === -1) return "/";
