@@ -215,6 +215,19 @@ describe("no key can be read back from a wrapped client", () => {
     expect(await reachableText(copy)).not.toContain(OPENAI_KEY);
   });
 
+  it("keeps the tokens of a key function (a token provider) out of the client too", async () => {
+    const session = new BudgetedSession({ budgetUsd: 1 });
+    let issued = 0;
+    const client = openai(session, { apiKey: async () => `tok-REAL-${++issued}` } as never);
+    await client.chat.completions.create(small);
+    await client.chat.completions.create(small);
+    expect(fake.requests.map((request) => request.headers.authorization)).toEqual([
+      "Bearer tok-REAL-1",
+      "Bearer tok-REAL-2",
+    ]);
+    expect(await reachableText(client)).not.toContain("tok-REAL");
+  });
+
   it("hides the Anthropic key at every depth, yet sends it to the provider", async () => {
     const session = new BudgetedSession({ budgetUsd: 1 });
     const client = anthropic(session);
