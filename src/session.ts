@@ -327,19 +327,11 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
       ...sessionOptions
     } = (given ?? {}) as OpenAIFactoryOptions;
     rejectFactoryOptions(given, FACTORY_OPTION_KEYS.openai);
-    const { clientArgs, placeholder } = factoryClientOptions(
-      "OpenAI",
-      apiKey,
-      clientOptions,
-      "openai",
-      keychain,
+    const { session, client } = factoryClient(
+      { sdk: "OpenAI", provider: "openai", packageName: "openai", caller: "BudgetedSession.openai()" },
+      { apiKey, clientOptions, keychain, Given },
+      () => new BudgetedSession(sessionOptions),
     );
-    const session = new BudgetedSession(sessionOptions);
-    const Client =
-      Given ??
-      loadSdk<NonNullable<typeof Given>>("openai", ["OpenAI", "default"], "BudgetedSession.openai()");
-    const client = new Client(clientArgs);
-    allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
     return session.#wrap(client, {}, true) as unknown as Wrapped<OpenAI, K> & {
       session: BudgetedSession<Extract<K, keyof SessionOptions>>;
     };
@@ -357,23 +349,16 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
       ...sessionOptions
     } = (given ?? {}) as AnthropicFactoryOptions;
     rejectFactoryOptions(given, FACTORY_OPTION_KEYS.anthropic);
-    const { clientArgs, placeholder } = factoryClientOptions(
-      "Anthropic",
-      apiKey,
-      clientOptions,
-      "anthropic",
-      keychain,
+    const { session, client } = factoryClient(
+      {
+        sdk: "Anthropic",
+        provider: "anthropic",
+        packageName: "@anthropic-ai/sdk",
+        caller: "BudgetedSession.anthropic()",
+      },
+      { apiKey, clientOptions, keychain, Given },
+      () => new BudgetedSession(sessionOptions),
     );
-    const session = new BudgetedSession(sessionOptions);
-    const Client =
-      Given ??
-      loadSdk<NonNullable<typeof Given>>(
-        "@anthropic-ai/sdk",
-        ["Anthropic", "default"],
-        "BudgetedSession.anthropic()",
-      );
-    const client = new Client(clientArgs);
-    allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
     return session.#wrap(client, {}, true) as unknown as Wrapped<Anthropic, K> & {
       session: BudgetedSession<Extract<K, keyof SessionOptions>>;
     };
@@ -789,6 +774,32 @@ export class BudgetedSession<Given extends keyof SessionOptions = "budgetUsd"> {
     tally(this.#tallies, record);
     if (this.#parent) this.#parent.#tally(record);
   }
+}
+
+/**
+ * A one-line factory's client: its options with a placeholder for the key (checked before the session, as the
+ * session's options are), the session, then the SDK's client, whose base URL the key may be sent to.
+ */
+function factoryClient<S>(
+  sdk: { sdk: "OpenAI" | "Anthropic"; provider: string; packageName: string; caller: string },
+  options: { apiKey: unknown; clientOptions: unknown; keychain: Keychain | undefined; Given: unknown },
+  makeSession: () => S,
+): { session: S; client: object } {
+  const { clientArgs, placeholder } = factoryClientOptions(
+    sdk.sdk,
+    options.apiKey,
+    options.clientOptions,
+    sdk.provider,
+    options.keychain,
+  );
+  const session = makeSession();
+  type Constructor = new (args: Record<string, unknown>) => object;
+  const Client =
+    (options.Given as Constructor | undefined) ??
+    loadSdk<Constructor>(sdk.packageName, [sdk.sdk, "default"], sdk.caller);
+  const client = new Client(clientArgs);
+  allowOrigin(placeholder, (client as { baseURL?: string }).baseURL);
+  return { session, client };
 }
 
 /**
